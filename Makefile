@@ -1,0 +1,27 @@
+# accmatch: plain PGXS build.  Warning flags come from the caller, e.g.
+#   make PG_CFLAGS="-Wall -Wextra -Werror"
+
+MODULE_big = accmatch
+OBJS = \
+	src/match.o \
+	src/match_input.o \
+	src/summary.o \
+	src/documents.o
+
+EXTENSION = accmatch
+DATA = accmatch--1.0.sql
+
+REGRESS = match_rules match_errors match_types summary documents summary_parallel
+REGRESS_OPTS = --inputdir=. --outputdir=.
+
+# Server headers are system headers: -Wextra then speaks of our code only.
+PG_CPPFLAGS = -isystem $(includedir_server)
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# pgTAP suite; needs a running server and pgTAP installed (see test/check.sh).
+.PHONY: prove
+prove:
+	pg_prove --failures test/*.sql
