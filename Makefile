@@ -11,7 +11,7 @@ OBJS = \
 EXTENSION = accmatch
 DATA = accmatch--1.0.sql
 
-REGRESS = match_rules match_errors match_types summary documents summary_parallel
+REGRESS = match_rules match_errors match_types match_partition summary documents summary_parallel
 REGRESS_OPTS = --inputdir=. --outputdir=.
 
 # Server headers are system headers: -Wextra then speaks of our code only.
