@@ -21,6 +21,8 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+$(OBJS): src/accmatch.h
+
 # pgTAP suite; needs a running server and pgTAP installed (see test/check.sh).
 .PHONY: prove
 prove:

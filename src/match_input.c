@@ -141,7 +141,7 @@ wrong_column_type(MatchTable *t, const char *column, Oid found,
  * Returns its base type (domains are looked through) and its collation.
  */
 static Oid
-column_type(MatchTable *t, const char *column, Oid *collation)
+column_type(MatchTable *t, const char *column, bool is_key, Oid *collation)
 {
 	AttrNumber	attnum = get_attnum(t->relid, column);
 	Oid			typid;
@@ -149,12 +149,20 @@ column_type(MatchTable *t, const char *column, Oid *collation)
 	Oid			collid;
 
 	if (attnum <= 0)
+	{
+		if (is_key)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" does not exist",
+							column, t->relname),
+					 errdetail("The partition_by column must exist in both tables.")));
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
 						column, t->relname),
 				 errdetail("The %s table must have columns \"id\", \"date\" and \"month\".",
 						   t->is_payment ? "payment" : "accrual")));
+	}
 
 	get_atttypetypmodcoll(t->relid, attnum, &typid, &typmod, &collid);
 	if (collation)
@@ -164,10 +172,11 @@ column_type(MatchTable *t, const char *column, Oid *collation)
 
 /*
  * Check that a month or partition column's type has what matching needs:
- * a btree equality (and ordering, for partition keys) and a hash function.
+ * a btree equality, and a hash function for months (they are hashed) or a
+ * btree ordering for partition keys (they are sorted).
  */
 static void
-check_comparable(MatchTable *t, const char *column, Oid type, bool need_order)
+check_comparable(MatchTable *t, const char *column, Oid type, bool is_key)
 {
 	TypeCacheEntry *tc = lookup_type_cache(type,
 										   TYPECACHE_EQ_OPR |
@@ -176,9 +185,9 @@ check_comparable(MatchTable *t, const char *column, Oid type, bool need_order)
 										   TYPECACHE_CMP_PROC);
 
 	if (!OidIsValid(tc->btree_opf) || !OidIsValid(tc->eq_opr) ||
-		!OidIsValid(tc->hash_proc) ||
-		(need_order && !OidIsValid(tc->cmp_proc)))
-		wrong_column_type(t, column, type,
+		(is_key ? !OidIsValid(tc->cmp_proc) : !OidIsValid(tc->hash_proc)))
+		wrong_column_type(t, column, type, is_key ?
+						  "a type with a default btree operator class" :
 						  "a type with a default btree operator class and a hash function");
 }
 
@@ -219,22 +228,22 @@ match_resolve_table(MatchTable *t, const char *role, text *name,
 	t->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(t->relid)),
 											 t->relname);
 
-	type = column_type(t, "id", NULL);
+	type = column_type(t, "id", false, NULL);
 	if (type != INT2OID && type != INT4OID && type != INT8OID)
 		wrong_column_type(t, "id", type, "smallint, integer or bigint");
 
-	t->date_type = column_type(t, "date", NULL);
+	t->date_type = column_type(t, "date", false, NULL);
 	if (t->date_type != DATEOID && t->date_type != TIMESTAMPOID &&
 		t->date_type != TIMESTAMPTZOID)
 		wrong_column_type(t, "date", t->date_type,
 						  "date, timestamp or timestamp with time zone");
 
-	t->month_type = column_type(t, "month", &t->month_coll);
+	t->month_type = column_type(t, "month", false, &t->month_coll);
 	check_comparable(t, "month", t->month_type, false);
 
 	if (partition_by)
 	{
-		t->key_type = column_type(t, partition_by, NULL);
+		t->key_type = column_type(t, partition_by, true, &t->key_coll);
 		check_comparable(t, partition_by, t->key_type, true);
 	}
 }
@@ -267,7 +276,10 @@ match_check_same_types(MatchTable *pay, MatchTable *acc,
 	check_same_type(pay, acc, "date", pay->date_type, acc->date_type);
 	check_same_type(pay, acc, "month", pay->month_type, acc->month_type);
 	if (partition_by)
+	{
 		check_same_type(pay, acc, partition_by, pay->key_type, acc->key_type);
+		acc->key_coll = pay->key_coll;
+	}
 }
 
 /*
@@ -369,13 +381,23 @@ match_reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
 
 		appendStringInfo(&query, " ORDER BY %s", quote_identifier(partition_by));
 		/*
-		 * Sort and compare collatable keys bytewise, the same on both sides:
-		 * for deterministic collations that is the column's own equality.
+		 * Sort both tables under one collation, the payment column's, and
+		 * compare keys under it too, so that the two streams agree.
 		 */
 		if (type_is_collatable(t->key_type))
 		{
-			appendStringInfo(&query, " COLLATE pg_catalog.\"C\"");
-			r->key_coll = C_COLLATION_OID;
+			HeapTuple	colltup = SearchSysCache1(COLLOID,
+												  ObjectIdGetDatum(t->key_coll));
+			Form_pg_collation coll;
+
+			if (!HeapTupleIsValid(colltup))
+				elog(ERROR, "cache lookup failed for collation %u", t->key_coll);
+			coll = (Form_pg_collation) GETSTRUCT(colltup);
+			appendStringInfo(&query, " COLLATE %s",
+							 quote_qualified_identifier(get_namespace_name(coll->collnamespace),
+														NameStr(coll->collname)));
+			ReleaseSysCache(colltup);
+			r->key_coll = t->key_coll;
 		}
 		appendStringInfo(&query, ", date, id");
 		fmgr_info_cxt(tc->cmp_proc_finfo.fn_oid, &r->key_cmp, cxt);
