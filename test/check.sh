@@ -10,6 +10,9 @@ bash test/build.sh
 
 export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 
+# sharding by account across three throwaway clusters (PL/Proxy)
+bash test/plproxy.sh
+
 # Everything that needs one ordinary server runs in one throwaway cluster;
 # pg_prove comes last so that its summary closes the output.
 pg_virtualenv -v 15 bash -euo pipefail -c '

@@ -1,0 +1,162 @@
+-- partition.sql: match_payments(partition_by => ...) on seeded random data
+-- with many small accounts equals the unpartitioned match_payments() run on
+-- each account's rows alone, for both strategies; plus its invariants.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS accmatch;
+SELECT plan(15);
+
+-- 300 accounts with 0 to 8 accruals and 0 to 8 payments each; few dates
+-- and months per account, so that ties are common; some NULL dates, months
+-- and keys.  Each account's months are 4 of 43, shared with its neighbours,
+-- so that new month values keep turning up from one account to the next.
+-- Account numbers run from -993 to 1100, so that their order as text
+-- differs from their order as numbers.
+SELECT setseed(0.29);
+CREATE TEMP TABLE account AS
+SELECT a * 7 - 1000 AS account_id, a % 40 AS first_month,
+	(random() * 8)::int AS naccruals, (random() * 8)::int AS npayments
+FROM generate_series(1, 300) a;
+
+CREATE TEMP TABLE accrual (id int, date date, month int, account_id int);
+CREATE TEMP TABLE payment (id int, date date, month int, account_id int);
+INSERT INTO accrual
+SELECT row_number() OVER (ORDER BY random()),
+	CASE WHEN random() < 0.06 THEN NULL ELSE date '2024-01-01' + (random() * 6)::int END,
+	CASE WHEN random() < 0.08 THEN NULL ELSE first_month + (random() * 3)::int END,
+	CASE WHEN random() < 0.04 THEN NULL ELSE account_id END
+FROM account, generate_series(1, naccruals)
+ORDER BY random();
+INSERT INTO payment
+SELECT 10000 + row_number() OVER (ORDER BY random()),
+	CASE WHEN random() < 0.06 THEN NULL ELSE date '2024-01-01' + (random() * 7)::int END,
+	CASE WHEN random() < 0.08 THEN NULL ELSE first_month + (random() * 3)::int END,
+	CASE WHEN random() < 0.04 THEN NULL ELSE account_id END
+FROM account, generate_series(1, npayments)
+ORDER BY random();
+
+-- the same rows with the key as text
+CREATE TEMP TABLE accrual_text AS
+SELECT id, date, month, account_id::text AS account_id FROM accrual;
+CREATE TEMP TABLE payment_text AS
+SELECT id, date, month, account_id::text AS account_id FROM payment;
+
+-- The data must hold what the checks below are about.
+SELECT ok((SELECT count(*) FROM account WHERE naccruals = 0 AND npayments > 0) > 5
+	  AND (SELECT count(*) FROM account WHERE npayments = 0 AND naccruals > 0) > 5,
+	'the data has accounts with only payments and accounts with only accruals');
+SELECT ok((SELECT count(*) FROM payment WHERE account_id IS NULL) > 5
+	  AND (SELECT count(*) FROM accrual WHERE account_id IS NULL) > 5
+	  AND (SELECT count(*) FROM payment WHERE date IS NULL) > 5
+	  AND (SELECT count(*) FROM accrual WHERE date IS NULL) > 5
+	  AND (SELECT count(*) FROM payment WHERE month IS NULL) > 5
+	  AND (SELECT count(*) FROM accrual WHERE month IS NULL) > 5,
+	'the data has NULL keys, dates and months on both sides');
+
+-- The reference: for every key, the unpartitioned match_payments() on a
+-- pair of tables holding only that key's rows, with the key added; the
+-- payments without a key are unmatched.
+CREATE TEMP TABLE one_accrual (id int, date date, month int);
+CREATE TEMP TABLE one_payment (id int, date date, month int);
+CREATE FUNCTION pg_temp.per_key(strategy text)
+RETURNS TABLE (payment_id bigint, accrual_id bigint, matched_by text, partition_key text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	k int;
+BEGIN
+	FOR k IN SELECT account_id FROM payment WHERE account_id IS NOT NULL
+			 UNION SELECT account_id FROM accrual WHERE account_id IS NOT NULL
+	LOOP
+		DELETE FROM one_accrual;
+		DELETE FROM one_payment;
+		INSERT INTO one_accrual SELECT a.id, a.date, a.month FROM accrual a WHERE a.account_id = k;
+		INSERT INTO one_payment SELECT p.id, p.date, p.month FROM payment p WHERE p.account_id = k;
+		RETURN QUERY
+		SELECT m.payment_id, m.accrual_id, m.matched_by, k::text
+		FROM match_payments('one_payment', 'one_accrual', strategy) m;
+	END LOOP;
+	RETURN QUERY
+	SELECT p.id::bigint, NULL::bigint, NULL::text, NULL::text
+	FROM payment p WHERE p.account_id IS NULL;
+END $$;
+
+CREATE TEMP TABLE expected AS
+SELECT s AS strategy, r.* FROM unnest(ARRAY['sequential', 'month_first']) s,
+	LATERAL pg_temp.per_key(s) r;
+CREATE TEMP TABLE result AS
+SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
+	LATERAL match_payments('payment', 'accrual', s, 'account_id') m;
+CREATE TEMP TABLE result_text AS
+SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
+	LATERAL match_payments('payment_text', 'accrual_text', s, 'account_id') m;
+
+SELECT bag_eq(
+	$$SELECT payment_id, accrual_id, matched_by, partition_key FROM result WHERE strategy = 'sequential'$$,
+	$$SELECT payment_id, accrual_id, matched_by, partition_key FROM expected WHERE strategy = 'sequential'$$,
+	'sequential: partitioned equals the unpartitioned match run on each key alone');
+SELECT bag_eq(
+	$$SELECT payment_id, accrual_id, matched_by, partition_key FROM result WHERE strategy = 'month_first'$$,
+	$$SELECT payment_id, accrual_id, matched_by, partition_key FROM expected WHERE strategy = 'month_first'$$,
+	'month_first: partitioned equals the unpartitioned match run on each key alone');
+SELECT bag_eq(
+	$$SELECT * FROM result_text$$,
+	$$SELECT * FROM result$$,
+	'text keys, sorted differently, give the same result as integer keys');
+
+-- Invariants, both strategies at once.
+SELECT is((SELECT count(*) FROM result), 2 * (SELECT count(*) FROM payment),
+	'one result row per payment row');
+SELECT is_empty($$
+	SELECT strategy, payment_id FROM result GROUP BY 1, 2 HAVING count(*) <> 1
+	UNION ALL
+	SELECT s, id FROM payment, unnest(ARRAY['sequential', 'month_first']) s
+	WHERE NOT EXISTS (SELECT 1 FROM result r WHERE r.strategy = s AND r.payment_id = id)$$,
+	'every payment appears exactly once');
+SELECT is_empty($$
+	SELECT strategy, accrual_id FROM result WHERE accrual_id IS NOT NULL
+	GROUP BY 1, 2 HAVING count(*) > 1$$,
+	'no accrual is paid twice');
+SELECT is_empty($$
+	SELECT r.* FROM result r
+	JOIN payment p ON p.id = r.payment_id JOIN accrual a ON a.id = r.accrual_id
+	WHERE a.account_id IS DISTINCT FROM p.account_id OR p.account_id IS NULL
+	   OR NOT (a.date < p.date)$$,
+	'every paid accrual has the payment''s key and an earlier date');
+SELECT is_empty($$
+	SELECT r.* FROM result r JOIN payment p ON p.id = r.payment_id
+	WHERE r.partition_key IS DISTINCT FROM p.account_id::text
+	   OR (r.accrual_id IS NULL) <> (r.matched_by IS NULL)
+	   OR (p.account_id IS NULL AND r.accrual_id IS NOT NULL)$$,
+	'partition_key is the payment''s key as text; payments without a key are unmatched');
+SELECT is_empty($$
+	SELECT r.* FROM result r JOIN accrual a ON a.id = r.accrual_id
+	WHERE a.account_id IS NULL OR a.date IS NULL$$,
+	'accruals without a key or a date are never paid');
+-- nothing is left on the table: an unmatched payment has no unpaid
+-- accrual of its key dated before it
+SELECT is_empty($$
+	SELECT r.strategy, r.payment_id FROM result r JOIN payment p ON p.id = r.payment_id
+	WHERE r.accrual_id IS NULL AND EXISTS (
+		SELECT 1 FROM accrual a
+		WHERE a.account_id = p.account_id AND a.date < p.date AND NOT EXISTS (
+			SELECT 1 FROM result q WHERE q.strategy = r.strategy AND q.accrual_id = a.id))$$,
+	'an unmatched payment leaves no earlier accrual of its key unpaid');
+
+-- The data must tell the cases apart, or the checks above prove little.
+SELECT ok((SELECT count(*) FROM result WHERE matched_by = 'month') > 50
+	  AND (SELECT count(*) FROM result WHERE matched_by = 'oldest') > 50
+	  AND (SELECT count(*) FROM result WHERE accrual_id IS NULL AND partition_key IS NOT NULL) > 50,
+	'the data gives month matches, oldest matches and unmatched keyed payments');
+SELECT ok(EXISTS (
+		SELECT payment_id, accrual_id, matched_by FROM result WHERE strategy = 'sequential'
+		EXCEPT
+		SELECT payment_id, accrual_id, matched_by FROM result WHERE strategy = 'month_first'),
+	'the strategies give different matchings on this data');
+SELECT ok(EXISTS (
+		SELECT payment_id, accrual_id FROM match_payments('payment', 'accrual')
+		EXCEPT
+		SELECT payment_id, accrual_id FROM result WHERE strategy = 'sequential'),
+	'without partition_by the matching differs on this data');
+
+SELECT * FROM finish();
+ROLLBACK;
