@@ -62,12 +62,26 @@ typedef struct MatchWork
 	Datum		by_oldest;
 } MatchWork;
 
-/* Sort rows by (date, id). */
+/*
+ * Sort rows by (date, id).  The comparison also checks for interrupts, so
+ * that a cancel or statement_timeout is honoured within a sort of tens of
+ * millions of rows too; it only reads a flag, and erroring out of the sort
+ * leaves nothing behind.
+ */
+static inline int
+compare_rows(const MatchRow *a, const MatchRow *b)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (a->date != b->date)
+		return a->date < b->date ? -1 : 1;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return 0;
+}
+
 #define ST_SORT sort_match_rows
 #define ST_ELEMENT_TYPE MatchRow
-#define ST_COMPARE(a, b) \
-	((a)->date < (b)->date ? -1 : (a)->date > (b)->date ? 1 : \
-	 (a)->id < (b)->id ? -1 : (a)->id > (b)->id ? 1 : 0)
+#define ST_COMPARE(a, b) compare_rows(a, b)
 #define ST_SCOPE static
 #define ST_DECLARE
 #define ST_DEFINE
