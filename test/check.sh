@@ -13,6 +13,10 @@ export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 # sharding by account across three throwaway clusters (PL/Proxy)
 bash test/plproxy.sh
 
+# benchmark smoke run at 10k rows: the contenders must agree (targets are
+# only reported, never fail it)
+bash test/bench/run.sh --smoke
+
 # Everything that needs one ordinary server runs in one throwaway cluster;
 # pg_prove comes last so that its summary closes the output.
 pg_virtualenv -v 15 bash -euo pipefail -c '

@@ -1,0 +1,7 @@
+-- measure_end.sql: print "measured|seconds|peak memory growth in kB|result"
+-- for the query run since measure_begin.sql, which left its result in
+-- :bench_out.
+SELECT 'measured',
+	extract(epoch FROM clock_timestamp() - :'bench_t0'::timestamptz),
+	bench.hwm_kb() - :bench_hwm0,
+	:'bench_out';

@@ -1,0 +1,106 @@
+-- setup.sql: the benchmark's helpers, in schema bench: a seeded uniform
+-- number generator, the backend's peak memory, the result table, and the
+-- PL/pgSQL loop that a developer writes first for payment matching.
+
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS accmatch;
+CREATE SCHEMA IF NOT EXISTS bench;
+
+-- A uniform number in [0, 1) for row i and stream k under the given seed:
+-- a hash, so the same seed gives the same data whatever the plan (parallel
+-- or not) and whatever order rows are generated in.
+CREATE OR REPLACE FUNCTION bench.u(i bigint, seed bigint, k int)
+RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT (hashint8extended(i, seed * 64 + k) & 281474976710655)::float8
+		/ 281474976710656
+$$;
+
+-- Peak resident memory (VmHWM, in kB) of the backend process running this.
+CREATE OR REPLACE FUNCTION bench.hwm_kb()
+RETURNS bigint
+LANGUAGE sql VOLATILE
+AS $$
+	SELECT substring(pg_read_file('/proc/self/status') FROM 'VmHWM:\s*(\d+)')::bigint
+$$;
+
+-- One row per measured run.
+CREATE TABLE IF NOT EXISTS bench.result (
+	section text NOT NULL,			-- matching, summary, documents
+	contender text NOT NULL,
+	ord int NOT NULL,				-- position of the contender in the table
+	is_floor bool NOT NULL,
+	size text NOT NULL,				-- as given, e.g. 1M
+	n bigint NOT NULL,				-- the size as a number of rows
+	nrows bigint NOT NULL,			-- input rows: A + P, actions, documents
+	rep int NOT NULL,
+	secs float8 NOT NULL,
+	hwm_kb bigint NOT NULL,			-- VmHWM after minus VmHWM before
+	expected bigint NOT NULL,		-- what the query must return
+	result bigint NOT NULL			-- what it returned
+);
+
+-- The statement_timeout test, one row per size it ran at.
+CREATE TABLE IF NOT EXISTS bench.cancel (
+	size text NOT NULL,
+	n bigint NOT NULL,
+	sqlstate text NOT NULL,
+	secs float8 NOT NULL,			-- from the call to its error, in the server
+	wall_secs float8 NOT NULL,		-- the whole psql run, from the shell
+	alive bool NOT NULL				-- SELECT 1 answered afterwards
+);
+
+-- The loop a developer writes first: payments in (date, id) order, each
+-- takes, through an index, the oldest unpaid same-month accrual dated
+-- strictly earlier, else the oldest unpaid accrual dated strictly earlier.
+-- Unpaid accruals live in an indexed working table; a paid one is deleted.
+CREATE OR REPLACE FUNCTION bench.loop_match(payments regclass, accruals regclass)
+RETURNS TABLE (payment_id bigint, accrual_id bigint, matched_by text)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	p record;
+	aid bigint;
+BEGIN
+	DROP TABLE IF EXISTS pg_temp.bench_unpaid;
+	EXECUTE format('CREATE TEMP TABLE bench_unpaid AS
+		SELECT id, date, month FROM %s WHERE date IS NOT NULL', accruals);
+	CREATE UNIQUE INDEX ON pg_temp.bench_unpaid (id);
+	CREATE INDEX ON pg_temp.bench_unpaid (month, date, id);
+	CREATE INDEX ON pg_temp.bench_unpaid (date, id);
+	ANALYZE pg_temp.bench_unpaid;
+
+	FOR p IN EXECUTE format('SELECT id, date, month FROM %s ORDER BY date, id',
+							payments)
+	LOOP
+		matched_by := 'month';
+		SELECT u.id INTO aid
+		FROM pg_temp.bench_unpaid u
+		WHERE u.month = p.month AND u.date < p.date
+		ORDER BY u.date, u.id
+		LIMIT 1;
+
+		IF aid IS NULL THEN
+			matched_by := 'oldest';
+			SELECT u.id INTO aid
+			FROM pg_temp.bench_unpaid u
+			WHERE u.date < p.date
+			ORDER BY u.date, u.id
+			LIMIT 1;
+		END IF;
+
+		IF aid IS NULL THEN
+			matched_by := NULL;
+		ELSE
+			DELETE FROM pg_temp.bench_unpaid WHERE id = aid;
+		END IF;
+
+		payment_id := p.id;
+		accrual_id := aid;
+		RETURN NEXT;
+	END LOOP;
+
+	DROP TABLE pg_temp.bench_unpaid;
+END
+$$;
