@@ -12,7 +12,7 @@ EXTENSION = accmatch
 DATA = accmatch--1.0.sql
 
 REGRESS = match_rules match_errors match_types match_partition summary documents summary_parallel
-REGRESS_OPTS = --inputdir=. --outputdir=.
+REGRESS_OPTS = --inputdir=. --outputdir=. --load-extension=accmatch
 
 # Server headers are system headers: -Wextra then speaks of our code only.
 PG_CPPFLAGS = -isystem $(includedir_server)

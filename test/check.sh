@@ -19,7 +19,7 @@ bash test/bench/run.sh --smoke
 
 # Everything that needs one ordinary server runs in one throwaway cluster;
 # pg_prove comes last so that its summary closes the output.
-pg_virtualenv -v 15 bash -euo pipefail -c '
+pg_virtualenv -t -v 15 bash -euo pipefail -c '
 	if ! make -s installcheck; then
 		cat regression.diffs
 		exit 1
