@@ -183,7 +183,9 @@ for size in "${size_list[@]}"; do
 		fi
 		contenders+=("match_payments sequential|m_sequential|$n"
 					 "match_payments month_first|m_month_first|$n"
-					 "match_payments partition_by account_id|m_partitioned|$n")
+					 "match_payments partition_by account_id|m_partitioned|$n"
+					 "match_payments sequential, work_mem 16MB|m_sequential_16mb|$n"
+					 "match_payments partition_by, work_mem 16MB|m_partitioned_16mb|$n")
 
 		for rep in $(seq 1 "$reps"); do
 			ord=0

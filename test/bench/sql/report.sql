@@ -81,11 +81,11 @@ WITH med AS (
 		(SELECT a.hwm_kb * 1024.0 / a.nrows FROM med a WHERE a.n = 10000000
 		 AND a.contender = 'match_payments month_first')
 	UNION ALL
-	SELECT 8, 'partition_by peak memory <= 0.25x unpartitioned at 10M+10M', 0.25,
+	SELECT 8, 'partition_by peak memory <= 0.25x unpartitioned at 10M+10M (work_mem 16MB)', 0.25,
 		(SELECT b.hwm_kb::float8 / nullif(a.hwm_kb, 0) FROM med a, med b
 		 WHERE a.n = 10000000 AND b.n = 10000000
-		 AND a.contender = 'match_payments sequential'
-		 AND b.contender = 'match_payments partition_by account_id')
+		 AND a.contender = 'match_payments sequential, work_mem 16MB'
+		 AND b.contender = 'match_payments partition_by, work_mem 16MB')
 	UNION ALL
 	SELECT 9, 'action_summary() serial <= 0.5x plain SQL (largest size)', 0.5,
 		(SELECT a.secs / f.secs FROM med a, med f, summary_n s WHERE a.n = s.n AND f.n = s.n
