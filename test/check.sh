@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # check.sh: install what is needed, build, and run every test of accmatch
-# against a throwaway cluster: the pg_regress suite, then the pgTAP suite.
-# Exits non-zero when any test fails.  Safe to run again.
+# against throwaway clusters: PL/Proxy sharding, the benchmark's smoke run,
+# then in one cluster the pg_regress suite, the concurrency run and the
+# pgTAP suite.  Exits non-zero when any test fails.  Safe to run again.
+#
+# CONCURRENCY_DURATION (seconds, default 60) sets the length of the pgbench
+# run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,13 +21,18 @@ bash test/plproxy.sh
 # only reported, never fail it)
 bash test/bench/run.sh --smoke
 
-# Everything that needs one ordinary server runs in one throwaway cluster;
-# pg_prove comes last so that its summary closes the output.
+# pg_prove's report is printed last, after the cluster is gone, so that its
+# summary closes the output.
+prove_log=$(mktemp)
+trap 'rm -f "$prove_log"' EXIT
+export PROVE_LOG=$prove_log
 pg_virtualenv -t -v 15 bash -euo pipefail -c '
 	if ! make -s installcheck; then
 		cat regression.diffs
 		exit 1
 	fi
+	DURATION=${CONCURRENCY_DURATION:-60} bash test/concurrency.sh
 	psql -q -c "CREATE EXTENSION IF NOT EXISTS pgtap"
-	pg_prove --failures test/*.sql
+	pg_prove --failures test/*.sql > "$PROVE_LOG" 2>&1 || { cat "$PROVE_LOG"; exit 1; }
 '
+cat "$prove_log"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh: install what is needed, build and install accmatch, then run the
-# demo (test/demo.sql) in a throwaway cluster.  Safe to run again.
+# demo (test/demo/demo.sql) in a throwaway cluster.  Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash test/deps.sh
 bash test/build.sh
-pg_virtualenv -t -v 15 psql -X -q -f test/demo.sql
+pg_virtualenv -t -v 15 psql -X -q -f test/demo/demo.sql

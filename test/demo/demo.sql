@@ -80,7 +80,7 @@ FROM (SELECT s.account AS number, action_summary(x.type, x.created_at) AS action
 
 \echo '== Documents loaded from a mongoexport JSON-lines file with \\copy'
 CREATE TABLE account_doc (doc jsonb);
-\copy account_doc (doc) FROM 'test/data/accounts.jsonl' WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')
+\copy account_doc (doc) FROM 'test/demo/accounts.jsonl' WITH (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')
 SELECT account_actions(doc) FROM account_doc ORDER BY doc->>'number';
 
 \echo
