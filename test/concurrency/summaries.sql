@@ -1,0 +1,4 @@
+-- a reader: both summaries, checked, in one REPEATABLE READ snapshot
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT check_summaries();
+COMMIT;
