@@ -63,15 +63,13 @@ typedef struct MatchWork
 } MatchWork;
 
 /*
- * Sort rows by (date, id).  The comparison also checks for interrupts, so
+ * Sort rows by (date, id).  The sort checks for interrupts as it goes, so
  * that a cancel or statement_timeout is honoured within a sort of tens of
- * millions of rows too; it only reads a flag, and erroring out of the sort
- * leaves nothing behind.
+ * millions of rows too.
  */
 static inline int
 compare_rows(const MatchRow *a, const MatchRow *b)
 {
-	CHECK_FOR_INTERRUPTS();
 	if (a->date != b->date)
 		return a->date < b->date ? -1 : 1;
 	if (a->id != b->id)
@@ -82,6 +80,7 @@ compare_rows(const MatchRow *a, const MatchRow *b)
 #define ST_SORT sort_match_rows
 #define ST_ELEMENT_TYPE MatchRow
 #define ST_COMPARE(a, b) compare_rows(a, b)
+#define ST_CHECK_FOR_INTERRUPTS
 #define ST_SCOPE static
 #define ST_DECLARE
 #define ST_DEFINE
