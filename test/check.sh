@@ -26,7 +26,7 @@ bash test/bench/run.sh --smoke
 prove_log=$(mktemp)
 trap 'rm -f "$prove_log"' EXIT
 export PROVE_LOG=$prove_log
-pg_virtualenv -t -v 15 bash -euo pipefail -c '
+pg_virtualenv -t -v 15 -o 'log_min_messages=warning' bash -euo pipefail -c '
 	if ! make -s installcheck; then
 		cat regression.diffs
 		exit 1

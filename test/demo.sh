@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 
 bash test/deps.sh
 bash test/build.sh
-pg_virtualenv -t -v 15 psql -X -q -f test/demo/demo.sql
+pg_virtualenv -t -v 15 -o 'log_min_messages=warning' psql -X -q -f test/demo/demo.sql
