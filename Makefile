@@ -12,7 +12,9 @@ EXTENSION = accmatch
 DATA = accmatch--1.0.sql
 
 REGRESS = match_rules match_errors match_types match_partition summary documents summary_parallel
-REGRESS_OPTS = --inputdir=. --outputdir=. --load-extension=accmatch
+# results/ goes under REGRESS_OUTPUTDIR (test/valgrind.sh points it elsewhere)
+REGRESS_OUTPUTDIR ?= .
+REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR) --load-extension=accmatch
 
 # Server headers are system headers: -Wextra then speaks of our code only.
 PG_CPPFLAGS = -isystem $(includedir_server)

@@ -100,7 +100,7 @@ tests_failed=0
 echo "valgrind: make installcheck"
 # shellcheck disable=SC2086
 if ! make -s installcheck PG_CONFIG="$PG_CONFIG" \
-	REGRESS_OPTS="--inputdir=. --outputdir=$tmp/regress" \
+	REGRESS_OUTPUTDIR="$tmp/regress" \
 	${VALGRIND_REGRESS:+REGRESS="$VALGRIND_REGRESS"}; then
 	cat "$tmp/regress/regression.diffs" || true
 	tests_failed=1
