@@ -10,6 +10,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash test/deps.sh
+
+# META.json must describe the version the control file installs: its
+# release and extension versions (the first two "version" fields) must be
+# that version or a patch level of it.
+control_version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" accmatch.control)
+for v in $(grep -o '"version": "[^"]*"' META.json | head -n 2 | cut -d'"' -f4); do
+	case "$v" in
+		"$control_version" | "$control_version".*) ;;
+		*)
+			echo "check: META.json version $v does not match accmatch.control $control_version" >&2
+			exit 1
+			;;
+	esac
+done
+
 bash test/build.sh
 
 export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
