@@ -45,6 +45,17 @@ INSERT INTO acc_num VALUES (1, '2024-01-01', 1.5), (2, '2024-01-02', 1.0);
 INSERT INTO pay_num VALUES (10, '2024-02-01', 1.00);
 SELECT payment_id, accrual_id, matched_by FROM match_payments('pay_num', 'acc_num');
 
+-- a month type with a btree but no hash operator class (bit) is numbered
+-- through its btree order: 10 and 11 find their months, 12 has a month no
+-- accrual has and takes the oldest left, 13 has none and finds nothing
+CREATE TABLE acc_bit (id int, date date, month bit(4));
+CREATE TABLE pay_bit (id int, date date, month bit(4));
+INSERT INTO acc_bit VALUES (1, '2024-01-01', B'0001'), (2, '2024-01-02', B'0010'),
+	(3, '2024-01-03', B'0001');
+INSERT INTO pay_bit VALUES (10, '2024-02-01', B'0010'), (11, '2024-02-02', B'0001'),
+	(12, '2024-02-03', B'0100'), (13, '2024-02-04', NULL);
+SELECT payment_id, accrual_id, matched_by FROM match_payments('pay_bit', 'acc_bit');
+
 -- views, and names that need quoting
 CREATE TABLE "Odd ""Name""; x" (id int, date date, month date);
 INSERT INTO "Odd ""Name""; x" VALUES (1, '2024-01-01', '2024-02-01');
@@ -61,5 +72,6 @@ LEFT JOIN acc_dm a ON a.id = m.accrual_id
 ORDER BY p.id;
 
 DROP SCHEMA billing CASCADE;
-DROP TABLE acc_ts, pay_ts, acc_dm, pay_dm, acc_num, pay_num, "Odd ""Name""; x" CASCADE;
+DROP TABLE acc_ts, pay_ts, acc_dm, pay_dm, acc_num, pay_num, acc_bit, pay_bit,
+	"Odd ""Name""; x" CASCADE;
 DROP DOMAIN money_id;

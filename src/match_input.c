@@ -21,6 +21,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "lib/rbtree.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "catalog/namespace.h"
@@ -46,7 +47,9 @@
  * number, so that the matcher compares months as integers.  Values are
  * hashed and compared with the type's own hash function and equality
  * operator (from its default opclasses), except for integer-like types
- * whose equality is equality of the Datum, which are hashed directly.
+ * whose equality is equality of the Datum, which are hashed directly.  A
+ * type with a btree but no hash operator class (money, bit, tsvector ...)
+ * is kept in a search tree ordered by its btree comparison instead.
  */
 typedef struct MonthEntry
 {
@@ -65,9 +68,19 @@ struct MonthMap
 	Oid			collation;
 	FmgrInfo	hash_fn;
 	FmgrInfo	eq_fn;
+	RBTree	   *tree;			/* instead of table, for types without hash */
+	FmgrInfo	cmp_fn;
 	MemoryContext cxt;
 	int32		count;
 };
+
+/* A month in the search tree. */
+typedef struct MonthNode
+{
+	RBTNode		rbt;
+	Datum		value;
+	int32		id;
+} MonthNode;
 
 static inline uint32
 month_hash(MonthMap *map, Datum value)
@@ -171,24 +184,21 @@ column_type(MatchTable *t, const char *column, bool is_key, Oid *collation)
 }
 
 /*
- * Check that a month or partition column's type has what matching needs:
- * a btree equality, and a hash function for months (they are hashed) or a
- * btree ordering for partition keys (they are sorted).
+ * Check that a month or partition column's type has what matching needs: a
+ * default btree operator class, for equality and order.
  */
 static void
-check_comparable(MatchTable *t, const char *column, Oid type, bool is_key)
+check_comparable(MatchTable *t, const char *column, Oid type)
 {
 	TypeCacheEntry *tc = lookup_type_cache(type,
 										   TYPECACHE_EQ_OPR |
 										   TYPECACHE_BTREE_OPFAMILY |
-										   TYPECACHE_HASH_PROC |
 										   TYPECACHE_CMP_PROC);
 
 	if (!OidIsValid(tc->btree_opf) || !OidIsValid(tc->eq_opr) ||
-		(is_key ? !OidIsValid(tc->cmp_proc) : !OidIsValid(tc->hash_proc)))
-		wrong_column_type(t, column, type, is_key ?
-						  "a type with a default btree operator class" :
-						  "a type with a default btree operator class and a hash function");
+		!OidIsValid(tc->cmp_proc))
+		wrong_column_type(t, column, type,
+						  "a type with a default btree operator class");
 }
 
 /*
@@ -239,12 +249,12 @@ match_resolve_table(MatchTable *t, const char *role, text *name,
 						  "date, timestamp or timestamp with time zone");
 
 	t->month_type = column_type(t, "month", false, &t->month_coll);
-	check_comparable(t, "month", t->month_type, false);
+	check_comparable(t, "month", t->month_type);
 
 	if (partition_by)
 	{
 		t->key_type = column_type(t, partition_by, true, &t->key_coll);
-		check_comparable(t, partition_by, t->key_type, true);
+		check_comparable(t, partition_by, t->key_type);
 	}
 }
 
@@ -282,6 +292,32 @@ match_check_same_types(MatchTable *pay, MatchTable *acc,
 	}
 }
 
+/* Search tree callbacks: order by the type's btree comparison. */
+static int
+month_node_compare(const RBTNode *a, const RBTNode *b, void *arg)
+{
+	MonthMap   *map = (MonthMap *) arg;
+
+	return DatumGetInt32(FunctionCall2Coll(&map->cmp_fn, map->collation,
+										   ((const MonthNode *) a)->value,
+										   ((const MonthNode *) b)->value));
+}
+
+static void
+month_node_keep(RBTNode *existing, const RBTNode *newdata, void *arg)
+{
+	/* an equal month is already numbered: keep it */
+	(void) existing;
+	(void) newdata;
+	(void) arg;
+}
+
+static RBTNode *
+month_node_alloc(void *arg)
+{
+	return MemoryContextAlloc(((MonthMap *) arg)->cxt, sizeof(MonthNode));
+}
+
 /*
  * Create an empty month numbering for values of the given type, compared
  * under the given collation.
@@ -292,7 +328,8 @@ month_map_create(MemoryContext cxt, Oid type, Oid collation)
 	MonthMap   *map = MemoryContextAllocZero(cxt, sizeof(MonthMap));
 	TypeCacheEntry *tc = lookup_type_cache(type,
 										   TYPECACHE_EQ_OPR_FINFO |
-										   TYPECACHE_HASH_PROC_FINFO);
+										   TYPECACHE_HASH_PROC_FINFO |
+										   TYPECACHE_CMP_PROC_FINFO);
 
 	map->cxt = cxt;
 	map->byval = tc->typbyval;
@@ -300,9 +337,19 @@ month_map_create(MemoryContext cxt, Oid type, Oid collation)
 	map->collation = collation;
 	map->bitwise = (type == INT2OID || type == INT4OID || type == INT8OID ||
 					type == DATEOID || type == BOOLOID || type == OIDOID);
-	fmgr_info_cxt(tc->hash_proc_finfo.fn_oid, &map->hash_fn, cxt);
-	fmgr_info_cxt(tc->eq_opr_finfo.fn_oid, &map->eq_fn, cxt);
-	map->table = monthhash_create(cxt, 64, map);
+
+	if (OidIsValid(tc->hash_proc_finfo.fn_oid))
+	{
+		fmgr_info_cxt(tc->hash_proc_finfo.fn_oid, &map->hash_fn, cxt);
+		fmgr_info_cxt(tc->eq_opr_finfo.fn_oid, &map->eq_fn, cxt);
+		map->table = monthhash_create(cxt, 64, map);
+	}
+	else
+	{
+		fmgr_info_cxt(tc->cmp_proc_finfo.fn_oid, &map->cmp_fn, cxt);
+		map->tree = rbt_create(sizeof(MonthNode), month_node_compare,
+							   month_node_keep, month_node_alloc, NULL, map);
+	}
 	return map;
 }
 
@@ -316,6 +363,53 @@ month_map_count(MonthMap *map)
 }
 
 /*
+ * Our own copy of a month value: the tuple holding it goes away.
+ */
+static Datum
+month_copy(MonthMap *map, Datum value)
+{
+	MemoryContext old;
+	Datum		copy;
+
+	if (map->byval)
+		return value;
+	old = MemoryContextSwitchTo(map->cxt);
+	if (map->typlen == -1)
+		copy = PointerGetDatum(PG_DETOAST_DATUM_COPY(value));
+	else
+		copy = datumCopy(value, false, map->typlen);
+	MemoryContextSwitchTo(old);
+	return copy;
+}
+
+/*
+ * month_number() for types kept in the search tree.
+ */
+static int32
+month_number_ordered(MonthMap *map, Datum value, bool add)
+{
+	MonthNode	probe;
+	MonthNode  *node;
+	bool		isnew;
+
+	probe.value = value;
+	probe.id = map->count;
+	if (!add)
+	{
+		node = (MonthNode *) rbt_find(map->tree, &probe.rbt);
+		return node ? node->id : -1;
+	}
+
+	node = (MonthNode *) rbt_insert(map->tree, &probe.rbt, &isnew);
+	if (isnew)
+	{
+		node->value = month_copy(map, value);
+		map->count++;
+	}
+	return node->id;
+}
+
+/*
  * Number of a month value.  With add, a value not seen before gets the next
  * number; without, it gets -1 (a payment month that no accrual has).
  */
@@ -324,6 +418,9 @@ month_number(MonthMap *map, Datum value, bool add)
 {
 	MonthEntry *entry;
 	bool		found;
+
+	if (map->tree)
+		return month_number_ordered(map, value, add);
 
 	if (!add)
 	{
@@ -334,17 +431,7 @@ month_number(MonthMap *map, Datum value, bool add)
 	entry = monthhash_insert(map->table, value, &found);
 	if (!found)
 	{
-		/* keep our own copy of the value; the tuple holding it goes away */
-		if (!map->byval)
-		{
-			MemoryContext old = MemoryContextSwitchTo(map->cxt);
-
-			if (map->typlen == -1)
-				entry->value = PointerGetDatum(PG_DETOAST_DATUM_COPY(value));
-			else
-				entry->value = datumCopy(value, false, map->typlen);
-			MemoryContextSwitchTo(old);
-		}
+		entry->value = month_copy(map, value);
 		entry->id = map->count++;
 	}
 	return entry->id;

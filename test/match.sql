@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
-SELECT plan(15);
+SELECT plan(16);
 
 CREATE TEMP TABLE accrual (id int, date date, month int);
 CREATE TEMP TABLE payment (id int, date date, month int);
@@ -137,6 +137,15 @@ SELECT set_eq(
 	$$SELECT payment_id, accrual_id, matched_by FROM match_payments(strategy => 'month_first')$$,
 	$$SELECT * FROM pg_temp.reference('month_first')$$,
 	'month_first: equals the reference on 300 + 300 rows');
+
+-- the same case with the months as bit(8), a type without a hash function,
+-- numbered through its btree order instead of a hash table
+CREATE TEMP TABLE accrual_bit AS SELECT id, date, month::bit(8) AS month FROM accrual;
+CREATE TEMP TABLE payment_bit AS SELECT id, date, month::bit(8) AS month FROM payment;
+SELECT set_eq(
+	$$SELECT payment_id, accrual_id, matched_by FROM match_payments('payment_bit', 'accrual_bit', 'month_first')$$,
+	$$SELECT * FROM pg_temp.reference('month_first')$$,
+	'bit(8) months: equals the reference on 300 + 300 rows');
 
 -- Invariants on a bigger random data set, for both strategies.
 TRUNCATE accrual, payment;
