@@ -106,7 +106,7 @@ parse_strategy(const char *name)
 /*
  * Fetch a text argument that must not be NULL.
  */
-static char *
+static text *
 required_text_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	if (PG_ARGISNULL(argno))
@@ -114,7 +114,7 @@ required_text_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("argument \"%s\" of match_payments must not be null",
 						name)));
-	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	return PG_GETARG_TEXT_PP(argno);
 }
 
 /*
@@ -311,17 +311,18 @@ match_payments(PG_FUNCTION_ARGS)
 	MatchReader *acc_reader;
 	MonthMap   *months;
 	MemoryContext old;
+	text	   *payments = required_text_arg(fcinfo, 0, "payments");
+	text	   *accruals = required_text_arg(fcinfo, 1, "accruals");
 
-	(void) required_text_arg(fcinfo, 0, "payments");
-	(void) required_text_arg(fcinfo, 1, "accruals");
-	strategy = parse_strategy(required_text_arg(fcinfo, 2, "strategy"));
+	strategy = parse_strategy(text_to_cstring(required_text_arg(fcinfo, 2,
+																  "strategy")));
 	if (!PG_ARGISNULL(3))
 		partition_by = text_to_cstring(PG_GETARG_TEXT_PP(3));
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	match_resolve_table(&pay, "payments", PG_GETARG_TEXT_PP(0), partition_by);
-	match_resolve_table(&acc, "accruals", PG_GETARG_TEXT_PP(1), partition_by);
+	match_resolve_table(&pay, "payments", payments, partition_by);
+	match_resolve_table(&acc, "accruals", accruals, partition_by);
 	match_check_same_types(&pay, &acc, partition_by);
 
 	memset(&w, 0, sizeof(w));
