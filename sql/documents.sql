@@ -138,22 +138,19 @@ INSERT INTO date_strings VALUES
 	(30, '2016-01-01t01:20:01z'),
 	(31, '2016-07-01 12:00:00'),
 	(32, '2016-01-01T00:00:00.');
-SELECT s, r.last, r.last = to_jsonb(s::timestamptz) #>> '{}' AS same_as_cast
+-- each string read by account_actions() next to the ::timestamptz cast,
+-- under the session's TimeZone and DateStyle at query time
+CREATE TEMP VIEW date_check AS
+SELECT id, s, r.last, r.last = to_jsonb(s::timestamptz) #>> '{}' AS same_as_cast
 FROM date_strings,
 	actions_rows(jsonb_build_object('sessions', jsonb_build_array(
 		jsonb_build_object('actions', jsonb_build_array(
 			jsonb_build_object('type', 'read', 'created_at', s)))))) r
-WHERE r.pos = 2
-ORDER BY id;
+WHERE r.pos = 2;
+SELECT s, last, same_as_cast FROM date_check ORDER BY id;
 SET TimeZone = 'America/Los_Angeles';
 SET DateStyle = 'ISO, DMY';
-SELECT s, r.last, r.last = to_jsonb(s::timestamptz) #>> '{}' AS same_as_cast
-FROM date_strings,
-	actions_rows(jsonb_build_object('sessions', jsonb_build_array(
-		jsonb_build_object('actions', jsonb_build_array(
-			jsonb_build_object('type', 'read', 'created_at', s)))))) r
-WHERE r.pos = 2
-ORDER BY id;
+SELECT s, last, same_as_cast FROM date_check ORDER BY id;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, MDY';
 
@@ -318,5 +315,6 @@ ORDER BY r.pos;
 SELECT state, message, context
 FROM try_sql($$SELECT account_actions('{"sessions": [{"actions": [{"type": "read", "created_at": "2016-01-01 01:00 Mars/Olympus"}]}]}')$$);
 
+DROP VIEW date_check;
 DROP TABLE action, date_strings;
 DROP FUNCTION try_doc(text), try_sql(text), actions_rows(jsonb);
