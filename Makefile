@@ -11,7 +11,7 @@ OBJS = \
 EXTENSION = accmatch
 DATA = accmatch--1.0.sql
 
-REGRESS = match_rules match_errors match_types match_partition summary documents summary_parallel
+REGRESS = setup match_rules match_errors match_types match_partition summary documents summary_parallel cleanup
 # results/ goes under REGRESS_OUTPUTDIR (test/valgrind.sh points it elsewhere)
 REGRESS_OUTPUTDIR ?= .
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR) --load-extension=accmatch

@@ -5,41 +5,7 @@ CREATE EXTENSION IF NOT EXISTS accmatch;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, MDY';
 
--- One row per entry of a summary's "actions", in array order.
-CREATE FUNCTION actions_rows(doc jsonb,
-	OUT pos bigint, OUT type text, OUT last text, OUT count jsonb)
-RETURNS SETOF record
-LANGUAGE sql STABLE
-AS $$
-	SELECT o, e ->> 'type', e ->> 'last', e -> 'count'
-	FROM jsonb_array_elements(account_actions(doc) -> 'actions')
-		WITH ORDINALITY AS t(e, o)
-	ORDER BY o
-$$;
-
--- Runs a statement and shows how it failed (or 00000).
-CREATE FUNCTION try_sql(query text,
-	OUT state text, OUT message text, OUT detail text, OUT context text)
-LANGUAGE plpgsql
-AS $$
-BEGIN
-	EXECUTE query;
-	state := '00000';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE,
-		message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
-		context = PG_EXCEPTION_CONTEXT;
-END
-$$;
-
--- How account_actions fails on a document.
-CREATE FUNCTION try_doc(doc text,
-	OUT state text, OUT message text, OUT detail text)
-LANGUAGE sql
-AS $$
-	SELECT state, message, detail
-	FROM try_sql(format('SELECT account_actions(%L)', doc))
-$$;
+-- try_sql(query), try_doc(doc) and actions_rows(doc) are in sql/setup.sql.
 
 -- The seed example.
 SELECT account_actions('{
@@ -317,4 +283,3 @@ FROM try_sql($$SELECT account_actions('{"sessions": [{"actions": [{"type": "read
 
 DROP VIEW date_check;
 DROP TABLE action, date_strings;
-DROP FUNCTION try_doc(text), try_sql(text), actions_rows(jsonb);

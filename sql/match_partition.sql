@@ -8,14 +8,7 @@ CREATE EXTENSION IF NOT EXISTS accmatch;
 -- tell an empty-string key from a NULL one
 \pset null '(null)'
 
--- run a query, report its SQLSTATE and message instead of failing
-CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE q;
-	RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+-- try(query) (sql/setup.sql) shows the SQLSTATE and message of a failure
 
 --
 -- Integer keys.  Account 1: three accruals and four payments, one of each
@@ -120,17 +113,17 @@ ORDER BY payment_id;
 --
 -- the partition column missing in one table, or in both: 42703
 ALTER TABLE payment RENAME COLUMN account_id TO account;
-SELECT pg_temp.try($$SELECT * FROM match_payments(partition_by => 'account_id')$$);
-SELECT pg_temp.try($$SELECT * FROM match_payments(partition_by => 'account')$$);
+SELECT try($$SELECT * FROM match_payments(partition_by => 'account_id')$$);
+SELECT try($$SELECT * FROM match_payments(partition_by => 'account')$$);
 ALTER TABLE payment RENAME COLUMN account TO account_id;
-SELECT pg_temp.try($$SELECT * FROM match_payments(partition_by => 'no_such_column')$$);
+SELECT try($$SELECT * FROM match_payments(partition_by => 'no_such_column')$$);
 -- column names are taken as given, not case-folded
-SELECT pg_temp.try($$SELECT * FROM match_payments(partition_by => 'Account_Id')$$);
+SELECT try($$SELECT * FROM match_payments(partition_by => 'Account_Id')$$);
 -- different key types in the two tables: 42804
 ALTER TABLE accrual ALTER COLUMN account_id TYPE bigint;
-SELECT pg_temp.try($$SELECT * FROM match_payments(partition_by => 'account_id')$$);
+SELECT try($$SELECT * FROM match_payments(partition_by => 'account_id')$$);
 ALTER TABLE accrual ALTER COLUMN account_id TYPE text;
-SELECT pg_temp.try($$SELECT * FROM match_payments(partition_by => 'account_id')$$);
+SELECT try($$SELECT * FROM match_payments(partition_by => 'account_id')$$);
 -- the type check does not get in the way when not partitioning
 SELECT count(*) FROM match_payments();
 

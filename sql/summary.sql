@@ -5,16 +5,7 @@ CREATE EXTENSION IF NOT EXISTS accmatch;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
 
--- One row per entry of a summary, in array order, to read results easily.
-CREATE FUNCTION summary_rows(s jsonb,
-	OUT pos bigint, OUT type text, OUT last text, OUT count jsonb)
-RETURNS SETOF record
-LANGUAGE sql IMMUTABLE
-AS $$
-	SELECT o, e ->> 'type', e ->> 'last', e -> 'count'
-	FROM jsonb_array_elements(s) WITH ORDINALITY AS t(e, o)
-	ORDER BY o
-$$;
+-- summary_rows(summary) and try_sql(query) are in sql/setup.sql.
 
 -- The seed example, over normalized tables.
 CREATE TABLE account (number bigint PRIMARY KEY, name text);
@@ -187,24 +178,10 @@ ORDER BY x.created_at, r.pos;
 -- The support functions refuse to run outside the aggregate.
 --
 
--- Runs a statement and shows how it failed (or 00000).
-CREATE FUNCTION try_sql(query text,
-	OUT state text, OUT message text, OUT detail text)
-LANGUAGE plpgsql
-AS $$
-BEGIN
-	EXECUTE query;
-	state := '00000';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE,
-		message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
-END
-$$;
-
 -- From SQL they cannot even be called, as no value of type internal can be
 -- written.
-SELECT * FROM try_sql($$SELECT action_summary_trans(NULL, 'read', '2016-01-01T00:00:00Z')$$);
-SELECT * FROM try_sql($$SELECT action_summary_combine(NULL, NULL)$$);
+SELECT state, message, detail FROM try_sql($$SELECT action_summary_trans(NULL, 'read', '2016-01-01T00:00:00Z')$$);
+SELECT state, message, detail FROM try_sql($$SELECT action_summary_combine(NULL, NULL)$$);
 
 -- Reached through other signatures, the C functions check their caller.
 CREATE SCHEMA probe;
@@ -217,10 +194,10 @@ CREATE FUNCTION probe.serial(bytea) RETURNS bytea
 CREATE FUNCTION probe.deserial(bytea, bytea) RETURNS bytea
 	AS '$libdir/accmatch', 'action_summary_deserial' LANGUAGE C STRICT;
 
-SELECT * FROM try_sql($$SELECT probe.trans(NULL, 'read', '2016-01-01T00:00:00Z')$$);
-SELECT * FROM try_sql($$SELECT probe.combine(NULL, NULL)$$);
-SELECT * FROM try_sql($$SELECT probe.serial('\x00')$$);
-SELECT * FROM try_sql($$SELECT probe.deserial('\x00', '\x00')$$);
+SELECT state, message, detail FROM try_sql($$SELECT probe.trans(NULL, 'read', '2016-01-01T00:00:00Z')$$);
+SELECT state, message, detail FROM try_sql($$SELECT probe.combine(NULL, NULL)$$);
+SELECT state, message, detail FROM try_sql($$SELECT probe.serial('\x00')$$);
+SELECT state, message, detail FROM try_sql($$SELECT probe.deserial('\x00', '\x00')$$);
 
 -- A corrupt serialized state is an error (22P03), never a crash.  The
 -- deserialization function is reached inside an aggregate by making it the
@@ -246,7 +223,7 @@ CREATE FUNCTION probe.try(state bytea,
 	OUT state text, OUT message text, OUT detail text)
 LANGUAGE sql
 AS $$
-	SELECT * FROM try_sql(format(
+	SELECT state, message, detail FROM try_sql(format(
 		'SELECT probe.deserial_agg(b) FROM (VALUES (%L::bytea), (''\x'')) v(b)',
 		state))
 $$;
@@ -317,6 +294,4 @@ SELECT 'name past the end', * FROM probe.try(probe.state(1, 1,
 SET client_min_messages = warning;
 DROP SCHEMA probe CASCADE;
 RESET client_min_messages;
-DROP FUNCTION try_sql(text);
 DROP TABLE action, session, account;
-DROP FUNCTION summary_rows(jsonb);

@@ -29,7 +29,7 @@
 #
 # Usage:  bash test/valgrind.sh          (after make install; takes minutes)
 #         KEEP=1 bash test/valgrind.sh   (keep the cluster and logs)
-#         VALGRIND_REGRESS='match_rules summary' PGTAP_TESTS=test/match.sql \
+#         VALGRIND_REGRESS='setup match_rules summary' PGTAP_TESTS=test/match.sql \
 #             bash test/valgrind.sh      (a subset)
 # The suppressions PostgreSQL itself needs are in test/valgrind.supp.
 set -euo pipefail
