@@ -10,10 +10,11 @@
 # (default 60), each transaction one of these scripts, by weight:
 #   match_sequential, match_month_first, match_partitioned (3, 2, 2):
 #       in one REPEATABLE READ transaction, match_payments() into a
-#       temporary table, then check it against the same snapshot: one row
-#       per payment, one-to-one, strictly earlier, 'month' rows share the
-#       month and 'oldest' rows do not, same account when partitioned, no
-#       unmatched payment with an earlier accrual left unpaid, and a second
+#       temporary table, then check it against the same snapshot by the
+#       properties of test/lib/matching.sql (one row per payment,
+#       one-to-one, strictly earlier, 'month' rows share the month and
+#       'oldest' rows do not, same account when partitioned, no unmatched
+#       payment with an earlier accrual left unpaid, ...) and by a second
 #       call giving the same rows;
 #   summaries (2): action_summary() per account and account_actions() per
 #       document, their counts checked against counts made in SQL;

@@ -3,7 +3,8 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
-SELECT plan(16);
+SELECT plan(17);
+\ir lib/matching.sql
 
 CREATE TEMP TABLE accrual (id int, date date, month int);
 CREATE TEMP TABLE payment (id int, date date, month int);
@@ -162,46 +163,10 @@ CREATE TEMP TABLE result AS
 SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
 	LATERAL match_payments(strategy => s) m;
 
-SELECT is((SELECT count(*) FROM result), 2 * (SELECT count(*) FROM payment),
-	'one result row per payment row');
-SELECT is_empty($$
-	SELECT strategy, payment_id FROM result GROUP BY 1, 2 HAVING count(*) <> 1
-	UNION ALL
-	SELECT s, id FROM payment, unnest(ARRAY['sequential', 'month_first']) s
-	WHERE NOT EXISTS (SELECT 1 FROM result r WHERE r.strategy = s AND r.payment_id = id)$$,
-	'every payment appears exactly once');
-SELECT is_empty($$
-	SELECT strategy, accrual_id FROM result WHERE accrual_id IS NOT NULL
-	GROUP BY 1, 2 HAVING count(*) > 1$$,
-	'no accrual is paid twice');
-SELECT is_empty($$
-	SELECT r.* FROM result r
-	JOIN payment p ON p.id = r.payment_id JOIN accrual a ON a.id = r.accrual_id
-	WHERE NOT (a.date < p.date)$$,
-	'every paid accrual is dated strictly before its payment');
-SELECT is_empty($$
-	SELECT r.* FROM result r
-	JOIN payment p ON p.id = r.payment_id JOIN accrual a ON a.id = r.accrual_id
-	WHERE r.matched_by = 'month' AND a.month IS DISTINCT FROM p.month
-	   OR r.matched_by = 'oldest' AND a.month IS NOT DISTINCT FROM p.month AND p.month IS NOT NULL
-	   OR r.matched_by IS NULL$$,
-	'month matches share the month, oldest matches do not');
-SELECT is_empty($$
-	SELECT r.* FROM result r JOIN payment p ON p.id = r.payment_id
-	WHERE (r.accrual_id IS NULL) <> (r.matched_by IS NULL)
-	   OR (p.date IS NULL AND r.accrual_id IS NOT NULL)$$,
-	'unmatched rows have no matched_by; payments without a date are unmatched');
-SELECT is_empty($$
-	SELECT r.* FROM result r JOIN accrual a ON a.id = r.accrual_id WHERE a.date IS NULL$$,
-	'accruals without a date are never paid');
--- nothing is left on the table: an unmatched payment has no unpaid
--- accrual dated before it
-SELECT is_empty($$
-	SELECT r.strategy, r.payment_id FROM result r JOIN payment p ON p.id = r.payment_id
-	WHERE r.accrual_id IS NULL AND EXISTS (
-		SELECT 1 FROM accrual a WHERE a.date < p.date AND NOT EXISTS (
-			SELECT 1 FROM result q WHERE q.strategy = r.strategy AND q.accrual_id = a.id))$$,
-	'an unmatched payment leaves no earlier accrual unpaid');
+-- the properties of test/lib/matching.sql, one test each
+SELECT is(i.violations, 0::bigint, i.description)
+FROM matching_invariants('result', 'payment', 'accrual') i;
+
 SELECT cmp_ok((SELECT count(*) FROM result WHERE matched_by = 'oldest'), '>', 100::bigint,
 	'the data exercises the oldest fallback');
 SELECT ok((SELECT count(DISTINCT (payment_id, accrual_id)) FROM result) >
