@@ -10,7 +10,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
-SELECT plan(50);
+SELECT plan(56);
 
 -- ---------------------------------------------------------------------
 -- Helpers
@@ -67,6 +67,19 @@ BEGIN
 	PERFORM pg_catalog.set_config('search_path', old_path, true);
 	RETURN r;
 END $$;
+
+-- One test: match_payments(args) run by run_as(run_role, run_path) gives,
+-- row for row, what match_payments(ref) gives when run plainly.
+CREATE FUNCTION pg_temp.same_as(run_role text, run_path text, args text,
+	ref text, description text)
+RETURNS text
+LANGUAGE sql AS $$
+	SELECT results_eq(
+		format('SELECT * FROM pg_temp.run_as(%L, %L, %L) ORDER BY payment_id',
+			run_role, run_path, pg_temp.mp(args)),
+		format('SELECT * FROM match_payments(%s) ORDER BY payment_id', ref),
+		description)
+$$;
 
 -- ---------------------------------------------------------------------
 -- Data: small, tie-heavy, seeded; an extra column the roles may not read
@@ -142,37 +155,35 @@ SELECT lives_ok(format('SELECT count(*) FROM (%s) s',
 	'the reference call works for the superuser');
 
 SELECT throws_ok(format('SELECT * FROM pg_temp.run_as(%L, NULL, %L)',
-		'accmatch_sec_none', pg_temp.mp($$'sec.payment', 'sec.accrual'$$)),
-	'42501', 'permission denied for table accrual',
-	'no SELECT on the accrual table: 42501');
-SELECT throws_ok(format('SELECT * FROM pg_temp.run_as(%L, NULL, %L)',
-		'accmatch_sec_nopay', pg_temp.mp($$'sec.payment', 'sec.accrual'$$)),
-	'42501', 'permission denied for table payment',
-	'no SELECT on the payment table: 42501');
-SELECT throws_ok(format('SELECT * FROM pg_temp.run_as(%L, NULL, %L)',
-		'accmatch_sec_cols', pg_temp.mp($$'sec.payment', 'sec.accrual'$$)),
-	'42501', 'permission denied for table accrual',
-	'SELECT on id and date but not month of accrual: 42501');
-SELECT throws_ok(format('SELECT * FROM pg_temp.run_as(%L, NULL, %L)',
-		'accmatch_sec_noschema', pg_temp.mp($$'sec.payment', 'sec.accrual'$$)),
-	'42501', 'permission denied for schema sec',
-	'no USAGE on the tables'' schema: 42501');
-SELECT throws_ok(format('SELECT * FROM pg_temp.run_as(%L, NULL, %L)',
-		'accmatch_sec_exact',
-		pg_temp.mp($$'sec.payment', 'sec.accrual', partition_by => 'acct'$$)),
-	'42501', 'permission denied for table accrual',
-	'no SELECT on the partition_by column: 42501');
+		t.run_role, pg_temp.mp(t.args)),
+	'42501', t.message, t.description)
+FROM (VALUES
+	('accmatch_sec_none', $$'sec.payment', 'sec.accrual'$$,
+	 'permission denied for table accrual',
+	 'no SELECT on the accrual table: 42501'),
+	('accmatch_sec_nopay', $$'sec.payment', 'sec.accrual'$$,
+	 'permission denied for table payment',
+	 'no SELECT on the payment table: 42501'),
+	('accmatch_sec_cols', $$'sec.payment', 'sec.accrual'$$,
+	 'permission denied for table accrual',
+	 'SELECT on id and date but not month of accrual: 42501'),
+	('accmatch_sec_noschema', $$'sec.payment', 'sec.accrual'$$,
+	 'permission denied for schema sec',
+	 'no USAGE on the tables'' schema: 42501'),
+	('accmatch_sec_exact', $$'sec.payment', 'sec.accrual', partition_by => 'acct'$$,
+	 'permission denied for table accrual',
+	 'no SELECT on the partition_by column: 42501')
+	) t(run_role, args, message, description);
 
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(%L, NULL, %L) ORDER BY payment_id',
-		'accmatch_sec_exact', pg_temp.mp($$'sec.payment', 'sec.accrual'$$)),
-	$$SELECT * FROM match_payments('sec.payment', 'sec.accrual') ORDER BY payment_id$$,
-	'SELECT on exactly id, date and month is enough, and gives the same result');
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(%L, NULL, %L) ORDER BY payment_id',
-		'accmatch_sec_exact', pg_temp.mp($$'sec.tpay', 'sec.tacc', 'month_first'$$)),
-	$$SELECT * FROM match_payments('sec.tpay', 'sec.tacc', 'month_first') ORDER BY payment_id$$,
-	'column privileges with text months and timestamptz dates, month_first');
+-- SELECT on exactly id, date and month is enough: both strategies, both
+-- sets of column types
+SELECT pg_temp.same_as('accmatch_sec_exact', NULL, t.args, t.args,
+	format('column privileges on exactly id, date and month, %s, %s: the same result',
+		t.label, s))
+FROM (VALUES ('sec.payment', 'sec.accrual', 'integer months and date dates'),
+		('sec.tpay', 'sec.tacc', 'text months and timestamptz dates')) v(pay, acc, label),
+	unnest(ARRAY['sequential', 'month_first']) s,
+	LATERAL (SELECT format('%L, %L, %L', v.pay, v.acc, s) AS args, v.label) t;
 
 -- ---------------------------------------------------------------------
 -- Row-level security: hidden rows are not there for the matching
@@ -202,23 +213,15 @@ SELECT isnt_empty(
 	  SELECT * FROM match_payments('sec.vis_payment', 'sec.vis_accrual')$$,
 	'hiding those rows changes the matching of the visible payments too');
 
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(%L, NULL, %L) ORDER BY payment_id',
-		'accmatch_sec_rls', pg_temp.mp($$'sec.rls_payment', 'sec.rls_accrual'$$)),
-	$$SELECT * FROM match_payments('sec.vis_payment', 'sec.vis_accrual') ORDER BY payment_id$$,
-	'under RLS, sequential: the same as on a table of the visible rows only');
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(%L, NULL, %L) ORDER BY payment_id',
-		'accmatch_sec_rls',
-		pg_temp.mp($$'sec.rls_payment', 'sec.rls_accrual', 'month_first'$$)),
-	$$SELECT * FROM match_payments('sec.vis_payment', 'sec.vis_accrual', 'month_first') ORDER BY payment_id$$,
-	'under RLS, month_first: the same as on the visible rows only');
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(%L, NULL, %L) ORDER BY payment_id',
-		'accmatch_sec_rls',
-		pg_temp.mp($$'sec.rls_payment', 'sec.rls_accrual', partition_by => 'acct'$$)),
-	$$SELECT * FROM match_payments('sec.vis_payment', 'sec.vis_accrual', partition_by => 'acct') ORDER BY payment_id$$,
-	'under RLS, partitioned: the same as on the visible rows only');
+-- every strategy, with and without partition_by
+SELECT pg_temp.same_as('accmatch_sec_rls', NULL,
+	format('%L, %L, %L, %L', 'sec.rls_payment', 'sec.rls_accrual', s, k),
+	format('%L, %L, %L, %L', 'sec.vis_payment', 'sec.vis_accrual', s, k),
+	format('under RLS, %s%s: the same as on a table of the visible rows only',
+		s, ', partitioned by ' || k))
+FROM unnest(ARRAY['sequential', 'month_first']) s,
+	unnest(ARRAY[NULL, 'acct']) k;
+
 SELECT throws_ok(format('SELECT * FROM pg_temp.run_as(%L, NULL, %L, %L)',
 		'accmatch_sec_rls', pg_temp.mp($$'sec.rls_payment', 'sec.rls_accrual'$$),
 		'off'),
@@ -232,26 +235,30 @@ SELECT results_eq(
 -- ---------------------------------------------------------------------
 -- Crafted names
 -- ---------------------------------------------------------------------
-SELECT throws_ok($$SELECT * FROM match_payments('payment; DROP TABLE accrual')$$,
-	'42602', NULL, 'a statement appended to the table name: 42602');
-SELECT throws_ok($$SELECT * FROM match_payments('sec.payment', 'sec.accrual; DROP TABLE sec.payment')$$,
-	'42602', NULL, 'a statement appended to a qualified name: 42602');
-SELECT throws_ok($$SELECT * FROM match_payments('"sec"."payment"; --', 'sec.accrual')$$,
-	'42602', NULL, 'a quoted name followed by a comment: 42602');
-SELECT throws_ok($$SELECT * FROM match_payments('sec.payment WHERE false', 'sec.accrual')$$,
-	'42602', NULL, 'a WHERE clause after the name: 42602');
-SELECT throws_ok($$SELECT * FROM match_payments(E'sec.payment\nUNION ALL SELECT 1, 1, 1', 'sec.accrual')$$,
-	'42602', NULL, 'a UNION after a newline: 42602');
-SELECT throws_ok($$SELECT * FROM match_payments('sec.payment', 'accrual"--')$$,
-	'42P01', NULL, 'an unbalanced quote and a comment: no such relation, 42P01');
-SELECT throws_ok($$SELECT * FROM match_payments('(SELECT * FROM sec.payment)', 'sec.accrual')$$,
-	'42602', NULL, 'a subquery as the name: 42602');
-SELECT throws_ok($$SELECT * FROM match_payments('pg_sleep(5)', 'sec.accrual')$$,
-	'42P01', NULL, 'a function call as the name: no such relation, 42P01');
-SELECT throws_ok($$SELECT * FROM match_payments('sec.payment', 'sec.accrual', partition_by => 'acct; DROP TABLE sec.accrual')$$,
-	'42703', NULL, 'a statement appended to the partition column: 42703');
-SELECT throws_ok($$SELECT * FROM match_payments('sec.payment', 'sec.accrual', partition_by => 'acct) --')$$,
-	'42703', NULL, 'a parenthesis and a comment in the partition column: 42703');
+SELECT throws_ok(format('SELECT * FROM match_payments(%s)', t.args),
+	t.state, NULL, t.description)
+FROM (VALUES
+	($$'payment; DROP TABLE accrual'$$,
+	 '42602', 'a statement appended to the table name: 42602'),
+	($$'sec.payment', 'sec.accrual; DROP TABLE sec.payment'$$,
+	 '42602', 'a statement appended to a qualified name: 42602'),
+	($$'"sec"."payment"; --', 'sec.accrual'$$,
+	 '42602', 'a quoted name followed by a comment: 42602'),
+	($$'sec.payment WHERE false', 'sec.accrual'$$,
+	 '42602', 'a WHERE clause after the name: 42602'),
+	($$E'sec.payment\nUNION ALL SELECT 1, 1, 1', 'sec.accrual'$$,
+	 '42602', 'a UNION after a newline: 42602'),
+	($$'sec.payment', 'accrual"--'$$,
+	 '42P01', 'an unbalanced quote and a comment: no such relation, 42P01'),
+	($$'(SELECT * FROM sec.payment)', 'sec.accrual'$$,
+	 '42602', 'a subquery as the name: 42602'),
+	($$'pg_sleep(5)', 'sec.accrual'$$,
+	 '42P01', 'a function call as the name: no such relation, 42P01'),
+	($$'sec.payment', 'sec.accrual', partition_by => 'acct; DROP TABLE sec.accrual'$$,
+	 '42703', 'a statement appended to the partition column: 42703'),
+	($$'sec.payment', 'sec.accrual', partition_by => 'acct) --'$$,
+	 '42703', 'a parenthesis and a comment in the partition column: 42703')
+	) t(args, state, description);
 SELECT is((SELECT count(*) FROM sec.accrual) + (SELECT count(*) FROM sec.payment),
 	430::bigint, 'after the crafted names both tables are still there, whole');
 
@@ -339,28 +346,24 @@ BEGIN
 END $$;
 
 -- the plants do fire when a query uses them
-SELECT throws_ok($$SELECT pg_temp.eval_in('plant, pg_catalog, public', 'SELECT 1 = 1')$$,
-	'P0001', 'planted operator called', 'the planted integer = fires when used');
-SELECT throws_ok($$SELECT pg_temp.eval_in('plant, pg_catalog, public',
-		'SELECT date ''2024-01-01'' < date ''2024-01-02''')$$,
-	'P0001', 'planted operator called', 'the planted date < fires when used');
-SELECT throws_ok($$SELECT pg_temp.eval_in('plant, pg_catalog, public',
-		'SELECT ''a''::text = ''b''::text')$$,
-	'P0001', 'planted operator called', 'the planted text = fires when used');
-SELECT throws_ok($$SELECT pg_temp.eval_in('plant, pg_catalog, public', 'SELECT hashint4(1)')$$,
-	'P0001', 'planted function called', 'the planted hashint4() fires when used');
+SELECT throws_ok(format('SELECT pg_temp.eval_in(%L, %L)', 'plant, pg_catalog, public', t.q),
+	'P0001', t.message, t.description)
+FROM (VALUES
+	('SELECT 1 = 1', 'planted operator called', 'the planted integer = fires when used'),
+	($$SELECT date '2024-01-01' < date '2024-01-02'$$, 'planted operator called',
+	 'the planted date < fires when used'),
+	($$SELECT 'a'::text = 'b'::text$$, 'planted operator called',
+	 'the planted text = fires when used'),
+	('SELECT hashint4(1)', 'planted function called',
+	 'the planted hashint4() fires when used')
+	) t(q, message, description);
 
 -- name resolution follows search_path, as for any table name
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(NULL, %L, %L) ORDER BY payment_id',
-		'plant, sec, pg_catalog', pg_temp.mp($$'payment', 'accrual'$$)),
-	$$SELECT * FROM match_payments('plant.payment', 'plant.accrual') ORDER BY payment_id$$,
-	'unqualified names resolve to the first schema of search_path (plant)');
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(NULL, %L, %L) ORDER BY payment_id',
-		'sec, plant, pg_catalog', pg_temp.mp($$'payment', 'accrual'$$)),
-	$$SELECT * FROM match_payments('sec.payment', 'sec.accrual') ORDER BY payment_id$$,
-	'unqualified names resolve to the first schema of search_path (sec)');
+SELECT pg_temp.same_as(NULL, t.path, $$'payment', 'accrual'$$, t.ref,
+	format('unqualified names resolve to the first schema of search_path (%s)', t.first))
+FROM (VALUES ('plant, sec, pg_catalog', 'plant', $$'plant.payment', 'plant.accrual'$$),
+		('sec, plant, pg_catalog', 'sec', $$'sec.payment', 'sec.accrual'$$)
+	) t(path, first, ref);
 SELECT isnt_empty(
 	$$SELECT * FROM match_payments('plant.payment', 'plant.accrual')
 	  EXCEPT
@@ -368,61 +371,38 @@ SELECT isnt_empty(
 	'the planted tables give another result than the real ones');
 
 -- qualified names and every code path, with the plants first
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(NULL, %L, %L) ORDER BY payment_id',
-		'plant, pg_catalog, public', pg_temp.mp($$'sec.payment', 'sec.accrual'$$)),
-	$$SELECT * FROM match_payments('sec.payment', 'sec.accrual') ORDER BY payment_id$$,
-	'planted path, qualified names, sequential: unchanged');
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(NULL, %L, %L) ORDER BY payment_id',
-		'plant, pg_catalog, public',
-		pg_temp.mp($$'sec.payment', 'sec.accrual', 'month_first'$$)),
-	$$SELECT * FROM match_payments('sec.payment', 'sec.accrual', 'month_first') ORDER BY payment_id$$,
-	'planted path, month_first: unchanged');
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(NULL, %L, %L) ORDER BY payment_id',
-		'plant, pg_catalog, public',
-		pg_temp.mp($$'sec.payment', 'sec.accrual', partition_by => 'acct'$$)),
-	$$SELECT * FROM match_payments('sec.payment', 'sec.accrual', partition_by => 'acct') ORDER BY payment_id$$,
-	'planted path, partitioned by an integer column: unchanged');
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(NULL, %L, %L) ORDER BY payment_id',
-		'plant, pg_catalog, public', pg_temp.mp($$'sec.tpay', 'sec.tacc'$$)),
-	$$SELECT * FROM match_payments('sec.tpay', 'sec.tacc') ORDER BY payment_id$$,
-	'planted path, text months and timestamptz dates: unchanged');
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(NULL, %L, %L) ORDER BY payment_id',
-		'plant, pg_catalog, public',
-		pg_temp.mp($$'sec.tpay', 'sec.tacc', 'month_first', 'acct'$$)),
-	$$SELECT * FROM match_payments('sec.tpay', 'sec.tacc', 'month_first', 'acct') ORDER BY payment_id$$,
-	'planted path, partitioned by a text column, month_first: unchanged');
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(%L, %L, %L) ORDER BY payment_id',
-		'accmatch_sec_exact', 'plant, pg_catalog, public',
-		pg_temp.mp($$'sec.payment', 'sec.accrual'$$)),
-	$$SELECT * FROM match_payments('sec.payment', 'sec.accrual') ORDER BY payment_id$$,
-	'planted path and an unprivileged role together: unchanged');
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(NULL, %L, %L) ORDER BY payment_id',
-		'plant, pg_catalog, public',
-		pg_temp.mp($$'sec.kpay', 'sec.kacc', partition_by => 'k"; DROP TABLE sec.accrual; --'$$)),
-	$$SELECT * FROM match_payments('sec.payment', 'sec.accrual', partition_by => 'acct') ORDER BY payment_id$$,
-	'planted path and a crafted partition column together: unchanged');
+-- both sets of column types, both strategies, with and without a
+-- partition column
+SELECT pg_temp.same_as(NULL, 'plant, pg_catalog, public', t.args, t.args,
+	format('planted path, %s, %s%s: unchanged', v.label, s, ', partitioned by ' || k))
+FROM (VALUES ('sec.payment', 'sec.accrual', 'integer months and date dates'),
+		('sec.tpay', 'sec.tacc', 'text months and timestamptz dates')) v(pay, acc, label),
+	unnest(ARRAY['sequential', 'month_first']) s,
+	unnest(ARRAY[NULL, 'acct']) k,
+	LATERAL (SELECT format('%L, %L, %L, %L', v.pay, v.acc, s, k) AS args) t;
+-- with an unprivileged role, and with a crafted partition column
+SELECT pg_temp.same_as(t.run_role, 'plant, pg_catalog, public', t.args, t.ref,
+	t.description)
+FROM (VALUES
+	('accmatch_sec_exact', $$'sec.payment', 'sec.accrual'$$,
+	 $$'sec.payment', 'sec.accrual'$$,
+	 'planted path and an unprivileged role together: unchanged'),
+	(NULL, $$'sec.kpay', 'sec.kacc', partition_by => 'k"; DROP TABLE sec.accrual; --'$$,
+	 $$'sec.payment', 'sec.accrual', partition_by => 'acct'$$,
+	 'planted path and a crafted partition column together: unchanged')
+	) t(run_role, args, ref, description);
 
 -- the same with the plants in the caller's own temporary schema, which is
 -- searched before pg_catalog for tables (never for functions or operators)
 CREATE TEMP TABLE payment AS SELECT * FROM plant.payment;
 CREATE TEMP TABLE accrual AS SELECT * FROM plant.accrual;
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(NULL, %L, %L) ORDER BY payment_id',
-		'sec, pg_catalog', pg_temp.mp($$'payment', 'accrual'$$)),
-	$$SELECT * FROM match_payments('plant.payment', 'plant.accrual') ORDER BY payment_id$$,
-	'a temporary table shadows an unqualified name, as it does in any query');
-SELECT results_eq(
-	format('SELECT * FROM pg_temp.run_as(NULL, %L, %L) ORDER BY payment_id',
-		'sec, pg_catalog', pg_temp.mp($$'sec.payment', 'sec.accrual'$$)),
-	$$SELECT * FROM match_payments('sec.payment', 'sec.accrual') ORDER BY payment_id$$,
-	'a schema-qualified name is not shadowed by a temporary table');
+SELECT pg_temp.same_as(NULL, 'sec, pg_catalog', t.args, t.ref, t.description)
+FROM (VALUES
+	($$'payment', 'accrual'$$, $$'plant.payment', 'plant.accrual'$$,
+	 'a temporary table shadows an unqualified name, as it does in any query'),
+	($$'sec.payment', 'sec.accrual'$$, $$'sec.payment', 'sec.accrual'$$,
+	 'a schema-qualified name is not shadowed by a temporary table')
+	) t(args, ref, description);
 
 -- and nothing was dropped on the way
 SELECT has_table('sec', 'payment', 'sec.payment is still there');
