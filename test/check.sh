@@ -46,6 +46,7 @@ pg_virtualenv -t -v 15 -o 'log_min_messages=warning' bash -euo pipefail -c '
 		cat regression.diffs
 		exit 1
 	fi
+	bash test/dump_restore.sh
 	DURATION=${CONCURRENCY_DURATION:-60} bash test/concurrency.sh
 	psql -q -c "CREATE EXTENSION IF NOT EXISTS pgtap"
 	pg_prove --failures test/*.sql > "$PROVE_LOG" 2>&1 || { cat "$PROVE_LOG"; exit 1; }
