@@ -1,7 +1,8 @@
 -- matching.sql: the properties every result of match_payments() has,
 -- whatever the data and the strategy, stated once.  Loaded with \ir by
--- test/match.sql, test/partition.sql and test/concurrency/setup.sql; it is
--- in a folder of its own so that pg_prove's test/*.sql does not run it.
+-- test/match.sql, test/partition.sql and test/concurrency/setup.sql, and by
+-- test/invariants.sql, which shows that each property can fail; it is in a
+-- folder of its own so that pg_prove's test/*.sql does not run it.
 --
 -- matching_invariants(result, payment, accrual, partition_by) checks the
 -- rows of the table result (columns strategy, payment_id, accrual_id,
