@@ -46,7 +46,12 @@ typedef struct MatchRow
 #define ACCRUAL_UNPAID	0
 #define ACCRUAL_PAID	1
 
-/* A growable array of rows. */
+/*
+ * A growable array of rows.  A matcher that needs one more value per row
+ * (an amount) keeps it in an array parallel to rows, filled by the input in
+ * read order and permuted along in match_sort_group(), so that the 24-byte
+ * rows of match_payments() stay as they are.
+ */
 typedef struct MatchRows
 {
 	MatchRow   *rows;
