@@ -20,6 +20,7 @@
 
 #include "postgres.h"
 
+#include "access/attnum.h"
 #include "fmgr.h"
 
 /* ---- rows, as the core sees them (match_core.c) ---- */
@@ -79,6 +80,8 @@ typedef struct MatchCore
 } MatchCore;
 
 extern void match_core_init(MatchCore *core, MemoryContext cxt);
+extern bool match_find_duplicate_id(const MatchRow *rows, int32 n,
+									int64 *dup);
 extern void match_sort_rows(MatchRow *rows, int32 n);
 extern int32 match_sort_group(MatchRow *pay, int32 npay,
 							  MatchRow *acc, int32 nacc);
@@ -103,16 +106,22 @@ typedef struct MatchTable
 	Oid			relid;
 	char	   *relname;		/* for messages */
 	char	   *qualname;		/* quoted schema.table for queries */
+	AttrNumber	id_attnum;
 	Oid			id_type;		/* INT2OID, INT4OID or INT8OID */
 	Oid			date_type;		/* DATEOID, TIMESTAMPOID or TIMESTAMPTZOID */
 	Oid			month_type;
 	Oid			month_coll;
+	AttrNumber	key_attnum;		/* 0 when not partitioned */
 	Oid			key_type;		/* InvalidOid when not partitioned */
 	Oid			key_coll;		/* compared under the payment column's */
+	bool		ids_unique;		/* a unique index proves ids distinct */
 } MatchTable;
 
 extern void match_resolve_table(MatchTable *t, const char *role, text *name,
 								const char *partition_by);
+extern AttrNumber match_lookup_column(MatchTable *t, const char *column,
+									  const char *argument,
+									  Oid *type, Oid *collation);
 extern void match_check_same_types(MatchTable *pay, MatchTable *acc,
 								   const char *partition_by);
 
@@ -123,6 +132,7 @@ typedef struct MonthMap MonthMap;
 
 extern MonthMap *month_map_create(MemoryContext cxt, Oid type, Oid collation);
 extern int32 month_map_number(MonthMap *map, Datum value, bool add);
+extern void month_map_reset(MonthMap *map);
 extern int32 month_map_count(MonthMap *map);
 
 /* ---- reading the tables (match_input.c) ---- */

@@ -12,12 +12,19 @@
  */
 #include "match.h"
 
+#include "access/htup_details.h"
+#include "access/relation.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 #include "utils/varlena.h"
 
@@ -38,37 +45,45 @@ wrong_column_type(MatchTable *t, const char *column, Oid found,
 }
 
 /*
- * Look up a user column of the table; report it missing otherwise.
- * Returns its base type (domains are looked through) and its collation.
+ * Look up a user column of the table by its name, taken literally: case is
+ * kept and quotes are part of the name, as pg_get_serial_sequence() takes
+ * its column argument.  argument is the name of the SQL argument that gave
+ * the column (partition_by, amount_column), or NULL for the fixed columns
+ * id, date and month.  Reports the column missing otherwise; returns its
+ * number, and sets its base type (domains are looked through) and, when
+ * collation is not NULL, its collation.
  */
-static Oid
-column_type(MatchTable *t, const char *column, bool is_key, Oid *collation)
+AttrNumber
+match_lookup_column(MatchTable *t, const char *column, const char *argument,
+					Oid *type, Oid *collation)
 {
 	AttrNumber	attnum = get_attnum(t->relid, column);
 	Oid			typid;
 	int32		typmod;
 	Oid			collid;
 
+	if (attnum <= 0 && argument != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						column, t->relname),
+				 errdetail("The %s column must exist in both tables.",
+						   argument),
+				 column[0] == '"' ?
+				 errhint("Column names are taken literally, without quotes.") : 0));
 	if (attnum <= 0)
-	{
-		if (is_key)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" does not exist",
-							column, t->relname),
-					 errdetail("The partition_by column must exist in both tables.")));
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
 						column, t->relname),
 				 errdetail("The %s table must have columns \"id\", \"date\" and \"month\".",
 						   t->is_payment ? "payment" : "accrual")));
-	}
 
 	get_atttypetypmodcoll(t->relid, attnum, &typid, &typmod, &collid);
 	if (collation)
 		*collation = OidIsValid(collid) ? collid : DEFAULT_COLLATION_OID;
-	return getBaseType(typid);
+	*type = getBaseType(typid);
+	return attnum;
 }
 
 /*
@@ -87,6 +102,59 @@ check_comparable(MatchTable *t, const char *column, Oid type)
 		!OidIsValid(tc->cmp_proc))
 		wrong_column_type(t, column, type,
 						  "a type with a default btree operator class");
+}
+
+/*
+ * Whether a unique index proves that no two rows share an id (within a
+ * partition key, when there is one): a valid, immediately checked unique
+ * index, without predicate or expressions, whose columns are all among id
+ * and the partition column.  Then the input need not check ids itself.
+ * An index of a table with inheritance children does not count: the query
+ * reads the children's rows too.
+ */
+static bool
+ids_proven_unique(MatchTable *t)
+{
+	Relation	rel;
+	List	   *indexes;
+	ListCell   *lc;
+	bool		proven = false;
+
+	if (get_rel_relkind(t->relid) == RELKIND_RELATION &&
+		has_subclass(t->relid))
+		return false;
+
+	rel = relation_open(t->relid, NoLock);
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID,
+										  ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index index;
+		bool		covers = true;
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for index %u", lfirst_oid(lc));
+		index = (Form_pg_index) GETSTRUCT(tup);
+		for (int i = 0; i < index->indnkeyatts; i++)
+		{
+			AttrNumber	attnum = index->indkey.values[i];
+
+			if (attnum != t->id_attnum &&
+				(attnum != t->key_attnum || attnum == InvalidAttrNumber))
+				covers = false;
+		}
+		proven = covers && index->indisunique && index->indimmediate &&
+			index->indisvalid &&
+			heap_attisnull(tup, Anum_pg_index_indpred, NULL) &&
+			heap_attisnull(tup, Anum_pg_index_indexprs, NULL);
+		ReleaseSysCache(tup);
+		if (proven)
+			break;
+	}
+	list_free(indexes);
+	relation_close(rel, NoLock);
+	return proven;
 }
 
 /*
@@ -125,25 +193,28 @@ match_resolve_table(MatchTable *t, const char *role, text *name,
 	t->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(t->relid)),
 											 t->relname);
 
-	t->id_type = column_type(t, "id", false, NULL);
+	t->id_attnum = match_lookup_column(t, "id", NULL, &t->id_type, NULL);
 	if (t->id_type != INT2OID && t->id_type != INT4OID &&
 		t->id_type != INT8OID)
 		wrong_column_type(t, "id", t->id_type, "smallint, integer or bigint");
 
-	t->date_type = column_type(t, "date", false, NULL);
+	match_lookup_column(t, "date", NULL, &t->date_type, NULL);
 	if (t->date_type != DATEOID && t->date_type != TIMESTAMPOID &&
 		t->date_type != TIMESTAMPTZOID)
 		wrong_column_type(t, "date", t->date_type,
 						  "date, timestamp or timestamp with time zone");
 
-	t->month_type = column_type(t, "month", false, &t->month_coll);
+	match_lookup_column(t, "month", NULL, &t->month_type, &t->month_coll);
 	check_comparable(t, "month", t->month_type);
 
 	if (partition_by)
 	{
-		t->key_type = column_type(t, partition_by, true, &t->key_coll);
+		t->key_attnum = match_lookup_column(t, partition_by, "partition_by",
+											&t->key_type, &t->key_coll);
 		check_comparable(t, partition_by, t->key_type);
 	}
+
+	t->ids_unique = ids_proven_unique(t);
 }
 
 /*

@@ -58,6 +58,16 @@ compare_rows(const MatchRow *a, const MatchRow *b)
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
+/* Sort plain ids, for the duplicate check. */
+#define ST_SORT sort_ids
+#define ST_ELEMENT_TYPE int64
+#define ST_COMPARE(a, b) (*(a) < *(b) ? -1 : *(a) > *(b) ? 1 : 0)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
 /*
  * Prepare the working memory of the core; arrays are allocated in cxt on
  * first use and grow as groups need.
@@ -105,6 +115,71 @@ match_sort_group(MatchRow *pay, int32 npay, MatchRow *acc, int32 nacc)
 	sort_match_rows(pay + ndated, npay - ndated);	/* dates are all 0 */
 	sort_match_rows(acc, nacc);
 	return ndated;
+}
+
+/*
+ * Find an id that two of the rows share, in any order of the rows; true
+ * and *dup set when there is one.  When the ids span less than 64 values
+ * per row, a bitmap over their range finds it in linear time; otherwise a
+ * sorted copy of the ids does.  Either way the scratch memory is at most
+ * 8 bytes per row, freed before returning.
+ */
+bool
+match_find_duplicate_id(const MatchRow *rows, int32 n, int64 *dup)
+{
+	int64		min,
+				max;
+	uint64		range;
+	bool		found = false;
+
+	if (n < 2)
+		return false;
+
+	min = max = rows[0].id;
+	for (int32 i = 1; i < n; i++)
+	{
+		min = Min(min, rows[i].id);
+		max = Max(max, rows[i].id);
+	}
+	range = (uint64) max - (uint64) min;
+
+	if (range < (uint64) n * 64)
+	{
+		uint64	   *bits = palloc_extended((range / 64 + 1) * sizeof(uint64),
+										   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+		for (int32 i = 0; i < n && !found; i++)
+		{
+			uint64		bit = (uint64) rows[i].id - (uint64) min;
+			uint64		mask = UINT64CONST(1) << (bit % 64);
+
+			if (bits[bit / 64] & mask)
+			{
+				*dup = rows[i].id;
+				found = true;
+			}
+			bits[bit / 64] |= mask;
+		}
+		pfree(bits);
+	}
+	else
+	{
+		int64	   *ids = palloc_extended(n * sizeof(int64), MCXT_ALLOC_HUGE);
+
+		for (int32 i = 0; i < n; i++)
+			ids[i] = rows[i].id;
+		sort_ids(ids, n);
+		for (int32 i = 1; i < n && !found; i++)
+		{
+			if (ids[i] == ids[i - 1])
+			{
+				*dup = ids[i];
+				found = true;
+			}
+		}
+		pfree(ids);
+	}
+	return found;
 }
 
 /*

@@ -68,8 +68,12 @@ struct MatchInput
 	MonthMap   *months;
 	bool		keyed;
 	bool		done;			/* the single group was returned */
+	const char *partition_by;	/* the column, for messages */
 	MemoryContext cxt;
 	MemoryContext key_cxt;		/* the current key, reset per group */
+	bool		have_key;		/* a group was read: key is its key */
+	bool		key_isnull;
+	Datum		key;
 	FmgrInfo	key_cmp;		/* btree comparison of the key type */
 	Oid			key_coll;
 	Oid			key_out;
@@ -335,6 +339,63 @@ reader_read_group(MatchInput *in, MatchReader *r, bool key_isnull, Datum key,
 }
 
 /*
+ * Check that the next row of a table comes after the group just read.
+ * Merging two streams by key needs both in the order keys compare in here;
+ * a table does not always give that order for ORDER BY: a foreign table's
+ * remote server may sort under its own collation.  Rather than silently
+ * missing matches, stop.
+ */
+static void
+check_key_order(MatchInput *in, MatchReader *r, Datum next, bool next_isnull)
+{
+	if (!in->have_key)
+		return;
+	if (in->key_isnull ||
+		(!next_isnull && compare_keys(in, next, in->key) <= 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("rows of relation \"%s\" are not ordered by \"%s\"",
+						r->table->relname, in->partition_by),
+				 errdetail("Key %s came after key %s; keys must come in ascending order, NULL last, as compared here.",
+						   next_isnull ? "NULL" :
+						   OidOutputFunctionCall(in->key_out, next),
+						   in->key_isnull ? "NULL" :
+						   OidOutputFunctionCall(in->key_out, in->key)),
+				 errhint("A foreign table's server can sort under another collation; match a local copy of its rows instead.")));
+}
+
+/*
+ * Raise an error when two rows of a group share an id: the id breaks ties
+ * between rows of the same date, so the answer would depend on the order
+ * rows are stored in.  A unique index that proves ids distinct spares the
+ * check.  Rows with a NULL partition key take no part in matching and are
+ * not checked.
+ */
+static void
+check_ids(MatchInput *in, MatchReader *r, const MatchGroup *group,
+		  const MatchRows *rows)
+{
+	int64		dup;
+
+	if (r->table->ids_unique || group->key_isnull ||
+		!match_find_duplicate_id(rows->rows, (int32) rows->n, &dup))
+		return;
+
+	if (in->keyed)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("duplicate id " INT64_FORMAT " in relation \"%s\"",
+						dup, r->table->relname),
+				 errdetail("Ids must be unique within each value of \"%s\"; this one is repeated where it is %s.",
+						   in->partition_by, group->key)));
+	ereport(ERROR,
+			(errcode(ERRCODE_UNIQUE_VIOLATION),
+			 errmsg("duplicate id " INT64_FORMAT " in relation \"%s\"",
+					dup, r->table->relname),
+			 errdetail("Ids must be unique: they tell apart rows of the same date.")));
+}
+
+/*
  * Close the cursor and free the last batch.
  */
 static void
@@ -364,6 +425,7 @@ match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
 
 	in->cxt = cxt;
 	in->keyed = (partition_by != NULL);
+	in->partition_by = partition_by;
 	in->months = month_map_create(cxt, pay->month_type, pay->month_coll);
 	in->acc = reader_open(acc, partition_by, cxt);
 	in->pay = reader_open(pay, partition_by, cxt);
@@ -393,7 +455,11 @@ match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
  *
  * With partition_by, the group is the smallest key either table has left,
  * NULL keys last: its accruals are read first, so that their months are
- * numbered when the payments look theirs up.
+ * numbered when the payments look theirs up.  Months are numbered afresh
+ * for each key, so that memory holds one account's months at a time.
+ *
+ * Ids are checked to be unique within the group, and with partition_by
+ * each table's keys to come in order.
  */
 bool
 match_input_next(MatchInput *in, MatchGroup *group)
@@ -420,6 +486,8 @@ match_input_next(MatchInput *in, MatchGroup *group)
 		old = MemoryContextSwitchTo(in->cxt);
 		reader_read_group(in, in->acc, false, (Datum) 0, &group->acc);
 		reader_read_group(in, in->pay, false, (Datum) 0, &group->pay);
+		check_ids(in, in->acc, group, &group->acc);
+		check_ids(in, in->pay, group, &group->pay);
 		MemoryContextSwitchTo(old);
 		group->nmonths = month_map_count(in->months);
 		return true;
@@ -429,6 +497,10 @@ match_input_next(MatchInput *in, MatchGroup *group)
 	have_acc = reader_peek_key(in->acc, &akey, &anull);
 	if (!have_pay && !have_acc)
 		return false;
+	if (have_pay)
+		check_key_order(in, in->pay, pkey, pnull);
+	if (have_acc)
+		check_key_order(in, in->acc, akey, anull);
 
 	/* the smallest key of the two, NULL sorting last */
 	if (!have_acc ||
@@ -452,9 +524,16 @@ match_input_next(MatchInput *in, MatchGroup *group)
 		group->key = OidOutputFunctionCall(in->key_out, key);
 	}
 
+	in->have_key = true;
+	in->key_isnull = group->key_isnull;
+	in->key = key;
+
 	MemoryContextSwitchTo(in->cxt);
+	month_map_reset(in->months);
 	reader_read_group(in, in->acc, group->key_isnull, key, &group->acc);
 	reader_read_group(in, in->pay, group->key_isnull, key, &group->pay);
+	check_ids(in, in->acc, group, &group->acc);
+	check_ids(in, in->pay, group, &group->pay);
 	MemoryContextSwitchTo(old);
 
 	group->nmonths = month_map_count(in->months);

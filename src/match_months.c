@@ -42,7 +42,7 @@ struct MonthMap
 	FmgrInfo	eq_fn;
 	RBTree	   *tree;			/* instead of table, for types without hash */
 	FmgrInfo	cmp_fn;
-	MemoryContext cxt;
+	MemoryContext cxt;			/* the table or tree and the values */
 	int32		count;
 };
 
@@ -134,7 +134,8 @@ month_map_create(MemoryContext cxt, Oid type, Oid collation)
 										   TYPECACHE_HASH_PROC_FINFO |
 										   TYPECACHE_CMP_PROC_FINFO);
 
-	map->cxt = cxt;
+	map->cxt = AllocSetContextCreate(cxt, "accmatch months",
+									 ALLOCSET_DEFAULT_SIZES);
 	map->byval = tc->typbyval;
 	map->typlen = tc->typlen;
 	map->collation = collation;
@@ -145,15 +146,34 @@ month_map_create(MemoryContext cxt, Oid type, Oid collation)
 	{
 		fmgr_info_cxt(tc->hash_proc_finfo.fn_oid, &map->hash_fn, cxt);
 		fmgr_info_cxt(tc->eq_opr_finfo.fn_oid, &map->eq_fn, cxt);
-		map->table = monthhash_create(cxt, 64, map);
 	}
 	else
-	{
 		fmgr_info_cxt(tc->cmp_proc_finfo.fn_oid, &map->cmp_fn, cxt);
+	month_map_reset(map);
+	return map;
+}
+
+/*
+ * Forget every month numbered so far, and the memory they took: numbering
+ * starts again from 0.  Partitioned matching calls this for each partition
+ * key, so that the numbering holds the months of one account at a time.
+ */
+void
+month_map_reset(MonthMap *map)
+{
+	MemoryContext old;
+
+	MemoryContextReset(map->cxt);
+	map->count = 0;
+	if (OidIsValid(map->hash_fn.fn_oid))
+		map->table = monthhash_create(map->cxt, 16, map);
+	else
+	{
+		old = MemoryContextSwitchTo(map->cxt);
 		map->tree = rbt_create(sizeof(MonthNode), month_node_compare,
 							   month_node_keep, month_node_alloc, NULL, map);
+		MemoryContextSwitchTo(old);
 	}
-	return map;
 }
 
 /*
