@@ -106,6 +106,21 @@ INSERT INTO dup_acc VALUES (-5, '2024-01-01', 1), (4000000000000, '2024-01-05', 
 	(-5, '2024-01-09', 1);
 SELECT * FROM match_payments('dup_pay', 'dup_acc');
 \echo :LAST_ERROR_SQLSTATE
+-- more rows than are compared pairwise: ids in a narrow range (a bitmap)
+-- and spread wide (a sorted copy), each without and with a duplicate
+TRUNCATE dup_acc;
+INSERT INTO dup_acc SELECT i, date '2024-01-01' + i, 1 FROM generate_series(1, 100) i;
+SELECT count(*) FROM match_payments('dup_pay', 'dup_acc');
+INSERT INTO dup_acc VALUES (77, '2023-06-01', 1);
+SELECT count(*) FROM match_payments('dup_pay', 'dup_acc');
+\echo :LAST_ERROR_SQLSTATE
+TRUNCATE dup_acc;
+INSERT INTO dup_acc SELECT i::bigint * 1000000007, date '2024-01-01' + i, 1
+FROM generate_series(-50, 49) i;
+SELECT count(*) FROM match_payments('dup_pay', 'dup_acc');
+INSERT INTO dup_acc VALUES (-7000000049, '2023-06-01', 1);
+SELECT count(*) FROM match_payments('dup_pay', 'dup_acc');
+\echo :LAST_ERROR_SQLSTATE
 -- in the payments, one of them without a date
 TRUNCATE dup_acc;
 INSERT INTO dup_acc VALUES (1, '2024-01-01', 1), (2, '2024-01-02', 2);

@@ -58,6 +58,9 @@ compare_rows(const MatchRow *a, const MatchRow *b)
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
+/* Up to this many rows, the duplicate check compares ids pairwise. */
+#define MATCH_PAIRWISE_IDS	32
+
 /* Sort plain ids, for the duplicate check. */
 #define ST_SORT sort_ids
 #define ST_ELEMENT_TYPE int64
@@ -119,10 +122,11 @@ match_sort_group(MatchRow *pay, int32 npay, MatchRow *acc, int32 nacc)
 
 /*
  * Find an id that two of the rows share, in any order of the rows; true
- * and *dup set when there is one.  When the ids span less than 64 values
- * per row, a bitmap over their range finds it in linear time; otherwise a
- * sorted copy of the ids does.  Either way the scratch memory is at most
- * 8 bytes per row, freed before returning.
+ * and *dup set when there is one.  A few rows (an account's, typically)
+ * are compared pairwise.  Otherwise, when the ids span less than 64 values
+ * per row, a bitmap over their range finds it in linear time, and failing
+ * that a sorted copy of the ids does.  Either way the scratch memory is at
+ * most 8 bytes per row, freed before returning.
  */
 bool
 match_find_duplicate_id(const MatchRow *rows, int32 n, int64 *dup)
@@ -132,8 +136,21 @@ match_find_duplicate_id(const MatchRow *rows, int32 n, int64 *dup)
 	uint64		range;
 	bool		found = false;
 
-	if (n < 2)
+	if (n <= MATCH_PAIRWISE_IDS)
+	{
+		for (int32 i = 1; i < n; i++)
+		{
+			for (int32 j = 0; j < i; j++)
+			{
+				if (rows[i].id == rows[j].id)
+				{
+					*dup = rows[i].id;
+					return true;
+				}
+			}
+		}
 		return false;
+	}
 
 	min = max = rows[0].id;
 	for (int32 i = 1; i < n; i++)
