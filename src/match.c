@@ -22,10 +22,10 @@ PG_FUNCTION_INFO_V1(match_payments);
 #define MATCH_PAYMENTS_COLS	4
 
 /*
- * Parse the strategy argument.
+ * Parse a strategy argument; shared with the other matchers' SQL entries.
  */
-static MatchStrategy
-parse_strategy(const char *name)
+MatchStrategy
+match_parse_strategy(const char *name)
 {
 	if (strcmp(name, "sequential") == 0)
 		return STRATEGY_SEQUENTIAL;
@@ -39,16 +39,17 @@ parse_strategy(const char *name)
 }
 
 /*
- * Fetch a text argument that must not be NULL.
+ * Fetch a text argument of the SQL function fname that must not be NULL.
  */
-static text *
-required_text_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+text *
+match_required_text_arg(FunctionCallInfo fcinfo, int argno, const char *name,
+						const char *fname)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("argument \"%s\" of match_payments must not be null",
-						name)));
+				 errmsg("argument \"%s\" of %s must not be null",
+						name, fname)));
 	return PG_GETARG_TEXT_PP(argno);
 }
 
@@ -124,11 +125,14 @@ match_payments(PG_FUNCTION_ARGS)
 	MemoryContext cxt;
 	Datum		by_month;
 	Datum		by_oldest;
-	text	   *payments = required_text_arg(fcinfo, 0, "payments");
-	text	   *accruals = required_text_arg(fcinfo, 1, "accruals");
+	text	   *payments = match_required_text_arg(fcinfo, 0, "payments",
+												   "match_payments");
+	text	   *accruals = match_required_text_arg(fcinfo, 1, "accruals",
+												   "match_payments");
 
-	strategy = parse_strategy(text_to_cstring(required_text_arg(fcinfo, 2,
-																  "strategy")));
+	strategy = match_parse_strategy(text_to_cstring(match_required_text_arg(fcinfo, 2,
+																			"strategy",
+																			"match_payments")));
 	if (!PG_ARGISNULL(3))
 		partition_by = text_to_cstring(PG_GETARG_TEXT_PP(3));
 

@@ -7,10 +7,11 @@
  *
  *	match_catalog.c	resolves and checks the two tables (MatchTable)
  *	match_input.c	owns SPI: reads both tables and yields one group of
- *					rows at a time (everything, or one partition key)
+ *					rows at a time (everything, or one partition key),
+ *					checking ids are unique and keys come in order
  *	match_months.c	numbers month values, for the input side
  *	match_core.c	pure matching over plain arrays: sort, month chains,
- *					the sweep; knows no Datum and no SPI
+ *					the sweep, the id check; knows no Datum and no SPI
  *	match.c			the SQL entry: arguments, wiring, the result rows
  *
  *-------------------------------------------------------------------------
@@ -161,5 +162,11 @@ extern MatchInput *match_input_open(MatchTable *pay, MatchTable *acc,
 									MemoryContext cxt);
 extern bool match_input_next(MatchInput *in, MatchGroup *group);
 extern void match_input_close(MatchInput *in);
+
+/* ---- the SQL entries' argument helpers (match.c) ---- */
+
+extern MatchStrategy match_parse_strategy(const char *name);
+extern text *match_required_text_arg(FunctionCallInfo fcinfo, int argno,
+									 const char *name, const char *fname);
 
 #endif							/* MATCH_H */
