@@ -188,6 +188,22 @@ SELECT payment_id, accrual_id, partition_key
 FROM match_payments('dup_pay', 'dup_keyed', partition_by => 'acct')
 ORDER BY partition_key, payment_id;
 
+-- under a case-insensitive collation 'a' and 'A' are one key, so a unique
+-- index on (acct, id) under "C" does not prove ids distinct within a key
+CREATE COLLATION accmatch_ci (provider = icu, locale = 'und-u-ks-level2',
+	deterministic = false);
+CREATE TABLE ci_pay (id int, date date, month int, acct text COLLATE accmatch_ci);
+CREATE TABLE ci_acc (id int, date date, month int, acct text COLLATE "C",
+	UNIQUE (acct, id));
+INSERT INTO ci_acc VALUES (1, '2024-01-01', 1, 'a'), (1, '2024-01-02', 2, 'A');
+INSERT INTO ci_pay VALUES (10, '2024-02-01', 2, 'a');
+SELECT * FROM match_payments('ci_pay', 'ci_acc', partition_by => 'acct');
+\echo :LAST_ERROR_SQLSTATE
+UPDATE ci_acc SET id = 2 WHERE acct = 'A';
+SELECT * FROM match_payments('ci_pay', 'ci_acc', partition_by => 'acct');
+DROP TABLE ci_pay, ci_acc;
+DROP COLLATION accmatch_ci;
+
 -- column arguments are taken literally, case kept, never parsed as
 -- identifiers (as pg_get_serial_sequence takes its column): 'Acct' names
 -- the column "Acct", 'acct' and '"Acct"' name none (42703), the latter

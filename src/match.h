@@ -115,7 +115,6 @@ typedef struct MatchTable
 	AttrNumber	key_attnum;		/* 0 when not partitioned */
 	Oid			key_type;		/* InvalidOid when not partitioned */
 	Oid			key_coll;		/* compared under the payment column's */
-	bool		ids_unique;		/* a unique index proves ids distinct */
 } MatchTable;
 
 extern void match_resolve_table(MatchTable *t, const char *role, text *name,
@@ -125,6 +124,7 @@ extern AttrNumber match_lookup_column(MatchTable *t, const char *column,
 									  Oid *type, Oid *collation);
 extern void match_check_same_types(MatchTable *pay, MatchTable *acc,
 								   const char *partition_by);
+extern bool match_ids_proven_unique(MatchTable *t, Oid key_coll);
 
 /* ---- month numbering (match_months.c) ---- */
 

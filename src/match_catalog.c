@@ -14,12 +14,14 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "catalog/pg_am.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -105,15 +107,45 @@ check_comparable(MatchTable *t, const char *column, Oid type)
 }
 
 /*
- * Whether a unique index proves that no two rows share an id (within a
- * partition key, when there is one): a valid, immediately checked unique
- * index, without predicate or expressions, whose columns are all among id
- * and the partition column.  Then the input need not check ids itself.
- * An index of a table with inheritance children does not count: the query
- * reads the children's rows too.
+ * Whether index column i, the partition column, tells keys apart as the
+ * merge does (its btree comparison under key_coll): the type's default
+ * opclass, and, for a collatable type, both collations deterministic, so
+ * that equal means identical.
  */
 static bool
-ids_proven_unique(MatchTable *t)
+index_key_agrees(HeapTuple indextup, int i, Oid key_type, Oid key_coll)
+{
+	Datum		d;
+	bool		isnull;
+	oidvector  *opclasses;
+	oidvector  *collations;
+
+	d = SysCacheGetAttr(INDEXRELID, indextup, Anum_pg_index_indclass, &isnull);
+	opclasses = (oidvector *) DatumGetPointer(d);
+	if (isnull ||
+		opclasses->values[i] != GetDefaultOpClass(key_type, BTREE_AM_OID))
+		return false;
+	if (!OidIsValid(key_coll))
+		return true;
+
+	d = SysCacheGetAttr(INDEXRELID, indextup, Anum_pg_index_indcollation,
+						&isnull);
+	collations = (oidvector *) DatumGetPointer(d);
+	return !isnull && OidIsValid(collations->values[i]) &&
+		get_collation_isdeterministic(collations->values[i]) &&
+		get_collation_isdeterministic(key_coll);
+}
+
+/*
+ * Whether a unique index proves that no two rows share an id (within a
+ * partition key compared under key_coll, when there is one): a valid,
+ * immediately checked unique index, without predicate or expressions,
+ * whose columns are all among id and the partition column.  Then the input
+ * need not check ids itself.  An index of a table with inheritance
+ * children does not count: the query reads the children's rows too.
+ */
+bool
+match_ids_proven_unique(MatchTable *t, Oid key_coll)
 {
 	Relation	rel;
 	List	   *indexes;
@@ -131,23 +163,23 @@ ids_proven_unique(MatchTable *t)
 		HeapTuple	tup = SearchSysCache1(INDEXRELID,
 										  ObjectIdGetDatum(lfirst_oid(lc)));
 		Form_pg_index index;
-		bool		covers = true;
 
 		if (!HeapTupleIsValid(tup))
 			elog(ERROR, "cache lookup failed for index %u", lfirst_oid(lc));
 		index = (Form_pg_index) GETSTRUCT(tup);
-		for (int i = 0; i < index->indnkeyatts; i++)
-		{
-			AttrNumber	attnum = index->indkey.values[i];
-
-			if (attnum != t->id_attnum &&
-				(attnum != t->key_attnum || attnum == InvalidAttrNumber))
-				covers = false;
-		}
-		proven = covers && index->indisunique && index->indimmediate &&
+		proven = index->indisunique && index->indimmediate &&
 			index->indisvalid &&
 			heap_attisnull(tup, Anum_pg_index_indpred, NULL) &&
 			heap_attisnull(tup, Anum_pg_index_indexprs, NULL);
+		for (int i = 0; proven && i < index->indnkeyatts; i++)
+		{
+			AttrNumber	attnum = index->indkey.values[i];
+
+			if (attnum == t->key_attnum && attnum != InvalidAttrNumber)
+				proven = index_key_agrees(tup, i, t->key_type, key_coll);
+			else
+				proven = (attnum == t->id_attnum);
+		}
 		ReleaseSysCache(tup);
 		if (proven)
 			break;
@@ -213,8 +245,6 @@ match_resolve_table(MatchTable *t, const char *role, text *name,
 											&t->key_type, &t->key_coll);
 		check_comparable(t, partition_by, t->key_type);
 	}
-
-	t->ids_unique = ids_proven_unique(t);
 }
 
 /*

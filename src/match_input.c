@@ -53,6 +53,7 @@ typedef struct MatchReader
 	uint64		count;
 	bool		done;
 	bool		keyed;
+	bool		check_ids;		/* no unique index proves ids distinct */
 	MatchValueFn id_value;		/* chosen once from the column types */
 	MatchValueFn date_value;
 	MemoryContext cxt;			/* where row arrays grow */
@@ -368,8 +369,8 @@ check_key_order(MatchInput *in, MatchReader *r, Datum next, bool next_isnull)
  * Raise an error when two rows of a group share an id: the id breaks ties
  * between rows of the same date, so the answer would depend on the order
  * rows are stored in.  A unique index that proves ids distinct spares the
- * check.  Rows with a NULL partition key take no part in matching and are
- * not checked.
+ * check (see match_ids_proven_unique()).  Rows with a NULL partition key
+ * take no part in matching and are not checked.
  */
 static void
 check_ids(MatchInput *in, MatchReader *r, const MatchGroup *group,
@@ -377,21 +378,21 @@ check_ids(MatchInput *in, MatchReader *r, const MatchGroup *group,
 {
 	int64		dup;
 
-	if (r->table->ids_unique || group->key_isnull ||
+	if (!r->check_ids || group->key_isnull ||
 		!match_find_duplicate_id(rows->rows, (int32) rows->n, &dup))
 		return;
 
 	if (in->keyed)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
-				 errmsg("duplicate id " INT64_FORMAT " in relation \"%s\"",
-						dup, r->table->relname),
+				 errmsg("duplicate id %lld in relation \"%s\"",
+						(long long) dup, r->table->relname),
 				 errdetail("Ids must be unique within each value of \"%s\"; this one is repeated where it is %s.",
 						   in->partition_by, group->key)));
 	ereport(ERROR,
 			(errcode(ERRCODE_UNIQUE_VIOLATION),
-			 errmsg("duplicate id " INT64_FORMAT " in relation \"%s\"",
-					dup, r->table->relname),
+			 errmsg("duplicate id %lld in relation \"%s\"",
+					(long long) dup, r->table->relname),
 			 errdetail("Ids must be unique: they tell apart rows of the same date.")));
 }
 
@@ -444,6 +445,8 @@ match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
 		getTypeOutputInfo(pay->key_type, &in->key_out, &isvarlena);
 		get_typlenbyval(pay->key_type, &in->key_typlen, &in->key_typbyval);
 	}
+	in->pay->check_ids = !match_ids_proven_unique(pay, in->key_coll);
+	in->acc->check_ids = !match_ids_proven_unique(acc, in->key_coll);
 
 	MemoryContextSwitchTo(old);
 	return in;
