@@ -95,7 +95,7 @@ month_equal(MonthMap *map, Datum a, Datum b)
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
-/* Search tree callbacks: order by the type's btree comparison. */
+/* Search tree callback: order by the type's btree comparison. */
 static int
 month_node_compare(const RBTNode *a, const RBTNode *b, void *arg)
 {
@@ -106,6 +106,7 @@ month_node_compare(const RBTNode *a, const RBTNode *b, void *arg)
 										   ((const MonthNode *) b)->value));
 }
 
+/* Search tree callback: an equal month is already numbered. */
 static void
 month_node_keep(RBTNode *existing, const RBTNode *newdata, void *arg)
 {
@@ -115,6 +116,7 @@ month_node_keep(RBTNode *existing, const RBTNode *newdata, void *arg)
 	(void) arg;
 }
 
+/* Search tree callback: nodes live with the month values. */
 static RBTNode *
 month_node_alloc(void *arg)
 {
