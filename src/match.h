@@ -163,7 +163,7 @@ extern MatchInput *match_input_open(MatchTable *pay, MatchTable *acc,
 extern bool match_input_next(MatchInput *in, MatchGroup *group);
 extern void match_input_close(MatchInput *in);
 
-/* ---- the SQL entries' argument helpers (match.c) ---- */
+/* ---- argument parsing shared by the SQL entries (match.c) ---- */
 
 extern MatchStrategy match_parse_strategy(const char *name);
 extern text *match_required_text_arg(FunctionCallInfo fcinfo, int argno,

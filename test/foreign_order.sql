@@ -6,7 +6,7 @@
 -- of local tables.
 --
 -- The remote databases are on the same server; the connection uses this
--- session's port and, under pg_virtualenv, its password.
+-- server's port and, under pg_virtualenv, the client's password.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 SELECT current_database() AS here, current_setting('port') AS port,
