@@ -2,9 +2,14 @@
 #   make PG_CFLAGS="-Wall -Wextra -Werror"
 
 MODULE_big = accmatch
-OBJS = \
+MATCH_OBJS = \
 	src/match.o \
+	src/match_catalog.o \
+	src/match_core.o \
 	src/match_input.o \
+	src/match_months.o
+OBJS = \
+	$(MATCH_OBJS) \
 	src/summary.o \
 	src/documents.o
 
@@ -24,6 +29,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): src/accmatch.h
+$(MATCH_OBJS): src/match.h
 
 # pgTAP suite; needs a running server and pgTAP installed (see test/check.sh).
 .PHONY: prove

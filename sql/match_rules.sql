@@ -81,7 +81,7 @@ SELECT pg_temp.load(
 	$$(10, NULL::date, 1), (11, date '2024-02-01', NULL), (12, date '2024-02-02', 1), (13, date '2024-02-03', 2)$$);
 SELECT payment_id, accrual_id, matched_by FROM match_payments();
 
--- the result is one row per payment row, duplicated ids included
+-- two payments with one id are an error (see match_errors)
 SELECT pg_temp.load(
 	$$(1, date '2024-01-01', 1), (2, date '2024-01-02', 1)$$,
 	$$(10, date '2024-02-01', 1), (10, date '2024-02-01', 1)$$);

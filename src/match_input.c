@@ -1,37 +1,35 @@
 /*-------------------------------------------------------------------------
  *
  * match_input.c
- *	  Input side of match_payments(): resolving and checking the payment and
- *	  accrual tables, numbering month values, and streaming rows through
- *	  SPI cursors into compact arrays.
+ *	  Input side of match_payments(): reads the payment and accrual tables
+ *	  through SPI cursors, a batch at a time, and yields their rows one group
+ *	  at a time as compact arrays (see MatchGroup in match.h).
  *
- * Table names arrive as text and are resolved as relations (search_path
- * applies, schema-qualified names work), never pasted into SQL: queries use
- * the quoted schema and relation names of the resolved OID.  The queries
- * name no operator or function, so nothing planted in the caller's
- * search_path can change what they do.  They run with the caller's rights,
- * so GRANTs and row-level security apply.
+ * Without partition_by there is one group: all rows.  With it, both tables
+ * are read ordered by the partition key, and the two streams are merged key
+ * by key, so that only one account's rows are held at a time.
+ *
+ * The queries use the quoted schema and relation names of the resolved
+ * OID (see match_catalog.c) and name no operator or function, so nothing
+ * planted in the caller's search_path can change what they do.  They run
+ * with the caller's rights, so GRANTs and row-level security apply.
  *
  *-------------------------------------------------------------------------
  */
-#include "accmatch.h"
+#include "match.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
-#include "common/hashfn.h"
-#include "lib/rbtree.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "catalog/namespace.h"
 #include "utils/builtins.h"
-#include "utils/date.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
-#include "utils/varlena.h"
 
 /* Rows fetched from a cursor at a time. */
 #define MATCH_BATCH_ROWS	10000
@@ -42,81 +40,11 @@
 #define COL_MONTH	3
 #define COL_KEY		4
 
-/*
- * Month numbering.  Each distinct month value of the accruals gets a dense
- * number, so that the matcher compares months as integers.  Values are
- * hashed and compared with the type's own hash function and equality
- * operator (from its default opclasses), except for integer-like types
- * whose equality is equality of the Datum, which are hashed directly.  A
- * type with a btree but no hash operator class (money, bit, tsvector ...)
- * is kept in a search tree ordered by its btree comparison instead.
- */
-typedef struct MonthEntry
-{
-	Datum		value;
-	uint32		hash;
-	int32		id;
-	char		status;
-} MonthEntry;
+/* Turns a column's Datum into the int64 a MatchRow keeps. */
+typedef int64 (*MatchValueFn) (Datum value);
 
-struct MonthMap
-{
-	struct monthhash_hash *table;
-	bool		bitwise;		/* equal months have equal Datums */
-	bool		byval;
-	int16		typlen;
-	Oid			collation;
-	FmgrInfo	hash_fn;
-	FmgrInfo	eq_fn;
-	RBTree	   *tree;			/* instead of table, for types without hash */
-	FmgrInfo	cmp_fn;
-	MemoryContext cxt;
-	int32		count;
-};
-
-/* A month in the search tree. */
-typedef struct MonthNode
-{
-	RBTNode		rbt;
-	Datum		value;
-	int32		id;
-} MonthNode;
-
-static inline uint32
-month_hash(MonthMap *map, Datum value)
-{
-	if (map->bitwise)
-	{
-		uint64		v = (uint64) value;
-
-		return murmurhash32((uint32) (v ^ (v >> 32)));
-	}
-	return DatumGetUInt32(FunctionCall1Coll(&map->hash_fn, map->collation,
-											value));
-}
-
-static inline bool
-month_equal(MonthMap *map, Datum a, Datum b)
-{
-	if (map->bitwise)
-		return a == b;
-	return DatumGetBool(FunctionCall2Coll(&map->eq_fn, map->collation, a, b));
-}
-
-#define SH_PREFIX monthhash
-#define SH_ELEMENT_TYPE MonthEntry
-#define SH_KEY_TYPE Datum
-#define SH_KEY value
-#define SH_HASH_KEY(tb, key) month_hash((MonthMap *) (tb)->private_data, key)
-#define SH_EQUAL(tb, a, b) month_equal((MonthMap *) (tb)->private_data, a, b)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a) ((a)->hash)
-#define SH_SCOPE static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
-
-struct MatchReader
+/* Streams one table's rows through an SPI cursor, a batch at a time. */
+typedef struct MatchReader
 {
 	MatchTable *table;
 	Portal		portal;
@@ -125,324 +53,71 @@ struct MatchReader
 	uint64		count;
 	bool		done;
 	bool		keyed;
-	FmgrInfo	key_cmp;
-	Oid			key_coll;
-	Oid			key_out;
+	bool		check_ids;		/* no unique index proves ids distinct */
+	MatchValueFn id_value;		/* chosen once from the column types */
+	MatchValueFn date_value;
 	MemoryContext cxt;			/* where row arrays grow */
 	MemoryContext batch_cxt;	/* reset after each batch */
 	int64		expected_rows;	/* planner's estimate, for the first array */
+} MatchReader;
+
+/* Both tables being read, and the partition key being merged. */
+struct MatchInput
+{
+	MatchReader *pay;
+	MatchReader *acc;
+	MonthMap   *months;
+	bool		keyed;
+	bool		done;			/* the single group was returned */
+	const char *partition_by;	/* the column, for messages */
+	MemoryContext cxt;
+	MemoryContext key_cxt;		/* the current key, reset per group */
+	bool		have_key;		/* a group was read: key is its key */
+	bool		key_isnull;
+	Datum		key;
+	FmgrInfo	key_cmp;		/* btree comparison of the key type */
+	Oid			key_coll;
+	Oid			key_out;
+	int16		key_typlen;
+	bool		key_typbyval;
 };
 
 /*
- * Report an input column whose type is not one accmatch can use.
+ * Value converters, one per width of the accepted id and date types: a
+ * date is an int32 day number, a timestamp or timestamptz an int64.
  */
-static void
-wrong_column_type(MatchTable *t, const char *column, Oid found,
-				  const char *expected)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATATYPE_MISMATCH),
-			 errmsg("column \"%s\" of relation \"%s\" has type %s",
-					column, t->relname, format_type_be(found)),
-			 errdetail("The %s table's \"%s\" column must be %s.",
-					   t->is_payment ? "payment" : "accrual", column,
-					   expected)));
-}
+#define MATCH_VALUE_FN(name, getter) \
+	static int64 name(Datum value) { return (int64) getter(value); }
+
+MATCH_VALUE_FN(int2_value, DatumGetInt16)
+MATCH_VALUE_FN(int4_value, DatumGetInt32)
+MATCH_VALUE_FN(int8_value, DatumGetInt64)
 
 /*
- * Look up a user column of the table; report it missing otherwise.
- * Returns its base type (domains are looked through) and its collation.
+ * The converter of an id or date column of the given (base) type:
+ * timestamps and timestamptz are int64 already.
  */
-static Oid
-column_type(MatchTable *t, const char *column, bool is_key, Oid *collation)
+static MatchValueFn
+value_fn(Oid type)
 {
-	AttrNumber	attnum = get_attnum(t->relid, column);
-	Oid			typid;
-	int32		typmod;
-	Oid			collid;
-
-	if (attnum <= 0)
+	switch (type)
 	{
-		if (is_key)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" does not exist",
-							column, t->relname),
-					 errdetail("The partition_by column must exist in both tables.")));
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation \"%s\" does not exist",
-						column, t->relname),
-				 errdetail("The %s table must have columns \"id\", \"date\" and \"month\".",
-						   t->is_payment ? "payment" : "accrual")));
+		case INT2OID:
+			return int2_value;
+		case INT4OID:
+		case DATEOID:
+			return int4_value;
+		default:
+			return int8_value;
 	}
-
-	get_atttypetypmodcoll(t->relid, attnum, &typid, &typmod, &collid);
-	if (collation)
-		*collation = OidIsValid(collid) ? collid : DEFAULT_COLLATION_OID;
-	return getBaseType(typid);
-}
-
-/*
- * Check that a month or partition column's type has what matching needs: a
- * default btree operator class, for equality and order.
- */
-static void
-check_comparable(MatchTable *t, const char *column, Oid type)
-{
-	TypeCacheEntry *tc = lookup_type_cache(type,
-										   TYPECACHE_EQ_OPR |
-										   TYPECACHE_BTREE_OPFAMILY |
-										   TYPECACHE_CMP_PROC);
-
-	if (!OidIsValid(tc->btree_opf) || !OidIsValid(tc->eq_opr) ||
-		!OidIsValid(tc->cmp_proc))
-		wrong_column_type(t, column, type,
-						  "a type with a default btree operator class");
-}
-
-/*
- * Resolve one input table by name and check its columns.
- */
-void
-match_resolve_table(MatchTable *t, const char *role, text *name,
-					const char *partition_by)
-{
-	List	   *names = textToQualifiedNameList(name);
-	RangeVar   *rv = makeRangeVarFromNameList(names);
-	char		relkind;
-	Oid			type;
-
-	memset(t, 0, sizeof(MatchTable));
-	t->role = role;
-	t->is_payment = (strcmp(role, "payments") == 0);
-	t->relid = RangeVarGetRelid(rv, AccessShareLock, true);
-	if (!OidIsValid(t->relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" does not exist",
-						NameListToString(names)),
-				 errdetail("The %s argument names the %s table.", role,
-						   t->is_payment ? "payment" : "accrual")));
-
-	relkind = get_rel_relkind(t->relid);
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
-		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
-		relkind != RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table or view",
-						NameListToString(names))));
-
-	t->relname = get_rel_name(t->relid);
-	t->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(t->relid)),
-											 t->relname);
-
-	type = column_type(t, "id", false, NULL);
-	if (type != INT2OID && type != INT4OID && type != INT8OID)
-		wrong_column_type(t, "id", type, "smallint, integer or bigint");
-
-	t->date_type = column_type(t, "date", false, NULL);
-	if (t->date_type != DATEOID && t->date_type != TIMESTAMPOID &&
-		t->date_type != TIMESTAMPTZOID)
-		wrong_column_type(t, "date", t->date_type,
-						  "date, timestamp or timestamp with time zone");
-
-	t->month_type = column_type(t, "month", false, &t->month_coll);
-	check_comparable(t, "month", t->month_type);
-
-	if (partition_by)
-	{
-		t->key_type = column_type(t, partition_by, true, &t->key_coll);
-		check_comparable(t, partition_by, t->key_type);
-	}
-}
-
-/*
- * Report a column whose type differs between the two tables.
- */
-static void
-check_same_type(MatchTable *pay, MatchTable *acc, const char *column,
-				Oid pay_type, Oid acc_type)
-{
-	if (pay_type != acc_type)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("column \"%s\" has type %s in relation \"%s\" but %s in relation \"%s\"",
-						column, format_type_be(pay_type), pay->relname,
-						format_type_be(acc_type), acc->relname),
-				 errdetail("Payments and accruals must use the same type for \"%s\".",
-						   column)));
-}
-
-/*
- * The two tables must agree on the types of date, month and the partition
- * column, since their values are compared with each other.
- */
-void
-match_check_same_types(MatchTable *pay, MatchTable *acc,
-					   const char *partition_by)
-{
-	check_same_type(pay, acc, "date", pay->date_type, acc->date_type);
-	check_same_type(pay, acc, "month", pay->month_type, acc->month_type);
-	if (partition_by)
-	{
-		check_same_type(pay, acc, partition_by, pay->key_type, acc->key_type);
-		acc->key_coll = pay->key_coll;
-	}
-}
-
-/* Search tree callbacks: order by the type's btree comparison. */
-static int
-month_node_compare(const RBTNode *a, const RBTNode *b, void *arg)
-{
-	MonthMap   *map = (MonthMap *) arg;
-
-	return DatumGetInt32(FunctionCall2Coll(&map->cmp_fn, map->collation,
-										   ((const MonthNode *) a)->value,
-										   ((const MonthNode *) b)->value));
-}
-
-static void
-month_node_keep(RBTNode *existing, const RBTNode *newdata, void *arg)
-{
-	/* an equal month is already numbered: keep it */
-	(void) existing;
-	(void) newdata;
-	(void) arg;
-}
-
-static RBTNode *
-month_node_alloc(void *arg)
-{
-	return MemoryContextAlloc(((MonthMap *) arg)->cxt, sizeof(MonthNode));
-}
-
-/*
- * Create an empty month numbering for values of the given type, compared
- * under the given collation.
- */
-MonthMap *
-month_map_create(MemoryContext cxt, Oid type, Oid collation)
-{
-	MonthMap   *map = MemoryContextAllocZero(cxt, sizeof(MonthMap));
-	TypeCacheEntry *tc = lookup_type_cache(type,
-										   TYPECACHE_EQ_OPR_FINFO |
-										   TYPECACHE_HASH_PROC_FINFO |
-										   TYPECACHE_CMP_PROC_FINFO);
-
-	map->cxt = cxt;
-	map->byval = tc->typbyval;
-	map->typlen = tc->typlen;
-	map->collation = collation;
-	map->bitwise = (type == INT2OID || type == INT4OID || type == INT8OID ||
-					type == DATEOID || type == BOOLOID || type == OIDOID);
-
-	if (OidIsValid(tc->hash_proc_finfo.fn_oid))
-	{
-		fmgr_info_cxt(tc->hash_proc_finfo.fn_oid, &map->hash_fn, cxt);
-		fmgr_info_cxt(tc->eq_opr_finfo.fn_oid, &map->eq_fn, cxt);
-		map->table = monthhash_create(cxt, 64, map);
-	}
-	else
-	{
-		fmgr_info_cxt(tc->cmp_proc_finfo.fn_oid, &map->cmp_fn, cxt);
-		map->tree = rbt_create(sizeof(MonthNode), month_node_compare,
-							   month_node_keep, month_node_alloc, NULL, map);
-	}
-	return map;
-}
-
-/*
- * How many distinct accrual months have been numbered so far.
- */
-int32
-month_map_count(MonthMap *map)
-{
-	return map->count;
-}
-
-/*
- * Our own copy of a month value: the tuple holding it goes away.
- */
-static Datum
-month_copy(MonthMap *map, Datum value)
-{
-	MemoryContext old;
-	Datum		copy;
-
-	if (map->byval)
-		return value;
-	old = MemoryContextSwitchTo(map->cxt);
-	if (map->typlen == -1)
-		copy = PointerGetDatum(PG_DETOAST_DATUM_COPY(value));
-	else
-		copy = datumCopy(value, false, map->typlen);
-	MemoryContextSwitchTo(old);
-	return copy;
-}
-
-/*
- * month_number() for types kept in the search tree.
- */
-static int32
-month_number_ordered(MonthMap *map, Datum value, bool add)
-{
-	MonthNode	probe;
-	MonthNode  *node;
-	bool		isnew;
-
-	probe.value = value;
-	probe.id = map->count;
-	if (!add)
-	{
-		node = (MonthNode *) rbt_find(map->tree, &probe.rbt);
-		return node ? node->id : -1;
-	}
-
-	node = (MonthNode *) rbt_insert(map->tree, &probe.rbt, &isnew);
-	if (isnew)
-	{
-		node->value = month_copy(map, value);
-		map->count++;
-	}
-	return node->id;
-}
-
-/*
- * Number of a month value.  With add, a value not seen before gets the next
- * number; without, it gets -1 (a payment month that no accrual has).
- */
-static int32
-month_number(MonthMap *map, Datum value, bool add)
-{
-	MonthEntry *entry;
-	bool		found;
-
-	if (map->tree)
-		return month_number_ordered(map, value, add);
-
-	if (!add)
-	{
-		entry = monthhash_lookup(map->table, value);
-		return entry ? entry->id : -1;
-	}
-
-	entry = monthhash_insert(map->table, value, &found);
-	if (!found)
-	{
-		entry->value = month_copy(map, value);
-		entry->id = map->count++;
-	}
-	return entry->id;
 }
 
 /*
  * Open a cursor over the id, date and month columns of the table (and the
  * partition column, ordering by it, when partition_by is given).
  */
-MatchReader *
-match_reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
+static MatchReader *
+reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
 {
 	MatchReader *r = MemoryContextAllocZero(cxt, sizeof(MatchReader));
 	StringInfoData query;
@@ -453,6 +128,8 @@ match_reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
 	r->batch_cxt = AllocSetContextCreate(cxt, "accmatch batch",
 										 ALLOCSET_DEFAULT_SIZES);
 	r->keyed = (partition_by != NULL);
+	r->id_value = value_fn(t->id_type);
+	r->date_value = value_fn(t->date_type);
 
 	initStringInfo(&query);
 	appendStringInfo(&query, "SELECT id, date, month");
@@ -462,14 +139,11 @@ match_reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
 
 	if (r->keyed)
 	{
-		TypeCacheEntry *tc = lookup_type_cache(t->key_type,
-											   TYPECACHE_CMP_PROC_FINFO);
-		bool		isvarlena;
-
 		appendStringInfo(&query, " ORDER BY %s", quote_identifier(partition_by));
+
 		/*
-		 * Sort both tables under one collation, the payment column's, and
-		 * compare keys under it too, so that the two streams agree.
+		 * Sort both tables under one collation, the payment column's, the
+		 * one keys are compared under too, so that the two streams agree.
 		 */
 		if (type_is_collatable(t->key_type))
 		{
@@ -484,11 +158,8 @@ match_reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
 							 quote_qualified_identifier(get_namespace_name(coll->collnamespace),
 														NameStr(coll->collname)));
 			ReleaseSysCache(colltup);
-			r->key_coll = t->key_coll;
 		}
 		appendStringInfo(&query, ", date, id");
-		fmgr_info_cxt(tc->cmp_proc_finfo.fn_oid, &r->key_cmp, cxt);
-		getTypeOutputInfo(t->key_type, &r->key_out, &isvarlena);
 	}
 
 	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(t->relid));
@@ -548,32 +219,14 @@ reader_fill(MatchReader *r)
  * Partition key of the next row, if there is a next row.  The Datum points
  * into the current batch: copy it before reading on.
  */
-bool
-match_reader_peek_key(MatchReader *r, Datum *key, bool *isnull)
+static bool
+reader_peek_key(MatchReader *r, Datum *key, bool *isnull)
 {
 	if (!reader_fill(r))
 		return false;
 	*key = SPI_getbinval(r->tuptable->vals[r->pos], r->tuptable->tupdesc,
 						 COL_KEY, isnull);
 	return true;
-}
-
-/*
- * Compare two non-NULL partition keys with the type's btree comparison.
- */
-int
-match_reader_compare_keys(MatchReader *r, Datum a, Datum b)
-{
-	return DatumGetInt32(FunctionCall2Coll(&r->key_cmp, r->key_coll, a, b));
-}
-
-/*
- * Text form of a partition key, for the result.
- */
-char *
-match_reader_key_string(MatchReader *r, Datum key)
-{
-	return OidOutputFunctionCall(r->key_out, key);
 }
 
 /*
@@ -606,20 +259,12 @@ rows_reserve(MatchRows *out, MatchReader *r)
 }
 
 /*
- * Convert an id value of any of the accepted integer types.
+ * Compare two non-NULL partition keys with the type's btree comparison.
  */
-static inline int64
-id_value(Datum d, TupleDesc desc)
+static inline int
+compare_keys(MatchInput *in, Datum a, Datum b)
 {
-	switch (TupleDescAttr(desc, COL_ID - 1)->atttypid)
-	{
-		case INT2OID:
-			return DatumGetInt16(d);
-		case INT4OID:
-			return DatumGetInt32(d);
-		default:
-			return DatumGetInt64(d);
-	}
+	return DatumGetInt32(FunctionCall2Coll(&in->key_cmp, in->key_coll, a, b));
 }
 
 /*
@@ -631,12 +276,11 @@ id_value(Datum d, TupleDesc desc)
  * since they can never be paid.  Accrual months get numbers; payment months
  * are only looked up.  A NULL id is an error.
  */
-void
-match_reader_read_group(MatchReader *r, bool key_isnull, Datum key,
-						MonthMap *months, MatchRows *out)
+static void
+reader_read_group(MatchInput *in, MatchReader *r, bool key_isnull, Datum key,
+				  MatchRows *out)
 {
 	bool		is_payment = r->table->is_payment;
-	bool		is_date = (r->table->date_type == DATEOID);
 
 	while (reader_fill(r))
 	{
@@ -654,7 +298,7 @@ match_reader_read_group(MatchReader *r, bool key_isnull, Datum key,
 			{
 				d = SPI_getbinval(tuple, desc, COL_KEY, &isnull);
 				if (isnull != key_isnull ||
-					(!isnull && match_reader_compare_keys(r, d, key) != 0))
+					(!isnull && compare_keys(in, d, key) != 0))
 					break;
 			}
 
@@ -669,7 +313,7 @@ match_reader_read_group(MatchReader *r, bool key_isnull, Datum key,
 
 			rows_reserve(out, r);
 			row = &out->rows[out->n];
-			row->id = id_value(d, desc);
+			row->id = r->id_value(d);
 			row->match = is_payment ? MATCH_NONE : ACCRUAL_UNPAID;
 
 			d = SPI_getbinval(tuple, desc, COL_DATE, &isnull);
@@ -681,10 +325,11 @@ match_reader_read_group(MatchReader *r, bool key_isnull, Datum key,
 				row->match = MATCH_NULL_DATE;
 			}
 			else
-				row->date = is_date ? (int64) DatumGetDateADT(d) : DatumGetInt64(d);
+				row->date = r->date_value(d);
 
 			d = SPI_getbinval(tuple, desc, COL_MONTH, &isnull);
-			row->month = isnull ? -1 : month_number(months, d, !is_payment);
+			row->month = isnull ? -1 : month_map_number(in->months, d,
+														!is_payment);
 			out->n++;
 		}
 		MemoryContextSwitchTo(old);
@@ -695,13 +340,217 @@ match_reader_read_group(MatchReader *r, bool key_isnull, Datum key,
 }
 
 /*
+ * Check that the next row of a table comes after the group just read.
+ * Merging two streams by key needs both in the order keys compare in here;
+ * a table does not always give that order for ORDER BY: a foreign table's
+ * remote server may sort under its own collation.  Rather than silently
+ * missing matches, stop.
+ */
+static void
+check_key_order(MatchInput *in, MatchReader *r, Datum next, bool next_isnull)
+{
+	if (!in->have_key)
+		return;
+	if (in->key_isnull ||
+		(!next_isnull && compare_keys(in, next, in->key) <= 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("rows of relation \"%s\" are not ordered by \"%s\"",
+						r->table->relname, in->partition_by),
+				 errdetail("Key %s came after key %s; keys must come in ascending order, NULL last, as compared here.",
+						   next_isnull ? "NULL" :
+						   OidOutputFunctionCall(in->key_out, next),
+						   in->key_isnull ? "NULL" :
+						   OidOutputFunctionCall(in->key_out, in->key)),
+				 errhint("A foreign table's server can sort under another collation; match a local copy of its rows instead.")));
+}
+
+/*
+ * Raise an error when two rows of a group share an id: the id breaks ties
+ * between rows of the same date, so the answer would depend on the order
+ * rows are stored in.  A unique index that proves ids distinct spares the
+ * check (see match_ids_proven_unique()).  Rows with a NULL partition key
+ * take no part in matching and are not checked.
+ */
+static void
+check_ids(MatchInput *in, MatchReader *r, const MatchGroup *group,
+		  const MatchRows *rows)
+{
+	int64		dup;
+
+	if (!r->check_ids || group->key_isnull ||
+		!match_find_duplicate_id(rows->rows, (int32) rows->n, &dup))
+		return;
+
+	if (in->keyed)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("duplicate id %lld in relation \"%s\"",
+						(long long) dup, r->table->relname),
+				 errdetail("Ids must be unique within each value of \"%s\"; this one is repeated where it is %s.",
+						   in->partition_by, group->key)));
+	ereport(ERROR,
+			(errcode(ERRCODE_UNIQUE_VIOLATION),
+			 errmsg("duplicate id %lld in relation \"%s\"",
+					(long long) dup, r->table->relname),
+			 errdetail("Ids must be unique: they tell apart rows of the same date.")));
+}
+
+/*
  * Close the cursor and free the last batch.
  */
-void
-match_reader_close(MatchReader *r)
+static void
+reader_close(MatchReader *r)
 {
 	if (r->tuptable)
 		SPI_freetuptable(r->tuptable);
 	r->tuptable = NULL;
 	SPI_cursor_close(r->portal);
+}
+
+/*
+ * Connect to SPI and open cursors on both tables, resolved and checked by
+ * match_resolve_table() and match_check_same_types().  Everything lives in
+ * cxt, which the caller deletes after match_input_close().
+ */
+MatchInput *
+match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
+				 MemoryContext cxt)
+{
+	MatchInput *in = MemoryContextAllocZero(cxt, sizeof(MatchInput));
+	MemoryContext old = CurrentMemoryContext;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(cxt);
+
+	in->cxt = cxt;
+	in->keyed = (partition_by != NULL);
+	in->partition_by = partition_by;
+	in->months = month_map_create(cxt, pay->month_type, pay->month_coll);
+	in->acc = reader_open(acc, partition_by, cxt);
+	in->pay = reader_open(pay, partition_by, cxt);
+
+	if (in->keyed)
+	{
+		TypeCacheEntry *tc = lookup_type_cache(pay->key_type,
+											   TYPECACHE_CMP_PROC_FINFO);
+		bool		isvarlena;
+
+		in->key_cxt = AllocSetContextCreate(cxt, "accmatch key",
+											ALLOCSET_SMALL_SIZES);
+		fmgr_info_cxt(tc->cmp_proc_finfo.fn_oid, &in->key_cmp, cxt);
+		in->key_coll = type_is_collatable(pay->key_type) ?
+			pay->key_coll : InvalidOid;
+		getTypeOutputInfo(pay->key_type, &in->key_out, &isvarlena);
+		get_typlenbyval(pay->key_type, &in->key_typlen, &in->key_typbyval);
+	}
+	in->pay->check_ids = !match_ids_proven_unique(pay, in->key_coll);
+	in->acc->check_ids = !match_ids_proven_unique(acc, in->key_coll);
+
+	MemoryContextSwitchTo(old);
+	return in;
+}
+
+/*
+ * Yield the next group of rows into group (whose arrays are reused from
+ * call to call); false when both tables are exhausted.
+ *
+ * With partition_by, the group is the smallest key either table has left,
+ * NULL keys last: its accruals are read first, so that their months are
+ * numbered when the payments look theirs up.  Months are numbered afresh
+ * for each key, so that memory holds one account's months at a time.
+ *
+ * Ids are checked to be unique within the group, and with partition_by
+ * each table's keys to come in order.
+ */
+bool
+match_input_next(MatchInput *in, MatchGroup *group)
+{
+	MemoryContext old;
+	Datum		pkey = (Datum) 0,
+				akey = (Datum) 0,
+				key;
+	bool		pnull = false,
+				anull = false;
+	bool		have_pay,
+				have_acc;
+
+	group->pay.n = 0;
+	group->acc.n = 0;
+	group->key = NULL;
+	group->key_isnull = false;
+
+	if (!in->keyed)
+	{
+		if (in->done)
+			return false;
+		in->done = true;
+		old = MemoryContextSwitchTo(in->cxt);
+		reader_read_group(in, in->acc, false, (Datum) 0, &group->acc);
+		reader_read_group(in, in->pay, false, (Datum) 0, &group->pay);
+		check_ids(in, in->acc, group, &group->acc);
+		check_ids(in, in->pay, group, &group->pay);
+		MemoryContextSwitchTo(old);
+		group->nmonths = month_map_count(in->months);
+		return true;
+	}
+
+	have_pay = reader_peek_key(in->pay, &pkey, &pnull);
+	have_acc = reader_peek_key(in->acc, &akey, &anull);
+	if (!have_pay && !have_acc)
+		return false;
+	if (have_pay)
+		check_key_order(in, in->pay, pkey, pnull);
+	if (have_acc)
+		check_key_order(in, in->acc, akey, anull);
+
+	/* the smallest key of the two, NULL sorting last */
+	if (!have_acc ||
+		(have_pay && !pnull &&
+		 (anull || compare_keys(in, pkey, akey) <= 0)))
+	{
+		key = pkey;
+		group->key_isnull = pnull;
+	}
+	else
+	{
+		key = akey;
+		group->key_isnull = anull;
+	}
+
+	MemoryContextReset(in->key_cxt);
+	old = MemoryContextSwitchTo(in->key_cxt);
+	if (!group->key_isnull)
+	{
+		key = datumCopy(key, in->key_typbyval, in->key_typlen);
+		group->key = OidOutputFunctionCall(in->key_out, key);
+	}
+
+	in->have_key = true;
+	in->key_isnull = group->key_isnull;
+	in->key = key;
+
+	MemoryContextSwitchTo(in->cxt);
+	month_map_reset(in->months);
+	reader_read_group(in, in->acc, group->key_isnull, key, &group->acc);
+	reader_read_group(in, in->pay, group->key_isnull, key, &group->pay);
+	check_ids(in, in->acc, group, &group->acc);
+	check_ids(in, in->pay, group, &group->pay);
+	MemoryContextSwitchTo(old);
+
+	group->nmonths = month_map_count(in->months);
+	return true;
+}
+
+/*
+ * Close both cursors and disconnect from SPI.
+ */
+void
+match_input_close(MatchInput *in)
+{
+	reader_close(in->pay);
+	reader_close(in->acc);
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
 }

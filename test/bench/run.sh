@@ -185,7 +185,8 @@ for size in "${size_list[@]}"; do
 					 "match_payments month_first|m_month_first|$n"
 					 "match_payments partition_by account_id|m_partitioned|$n"
 					 "match_payments sequential, work_mem 16MB|m_sequential_16mb|$n"
-					 "match_payments partition_by, work_mem 16MB|m_partitioned_16mb|$n")
+					 "match_payments partition_by, work_mem 16MB|m_partitioned_16mb|$n"
+					 "match_payments partition_by, a text month per row, work_mem 16MB|m_partitioned_text_months|$n")
 
 		for rep in $(seq 1 "$reps"); do
 			ord=0

@@ -102,6 +102,12 @@ WITH med AS (
 	SELECT 12, 'cancel: 57014 within 1 s, then SELECT 1 answers', 1,
 		(SELECT CASE WHEN c.sqlstate = '57014' AND c.alive THEN c.secs ELSE 'Infinity' END
 		 FROM bench.cancel c ORDER BY c.n LIMIT 1)
+	UNION ALL
+	SELECT 13, 'partition_by, a text month per row: peak memory <= 1.25x with date months at 1M+1M (work_mem 16MB)', 1.25,
+		(SELECT b.hwm_kb::float8 / nullif(a.hwm_kb, 0) FROM med a, med b
+		 WHERE a.n = 1000000 AND b.n = 1000000
+		 AND a.contender = 'match_payments partition_by, work_mem 16MB'
+		 AND b.contender = 'match_payments partition_by, a text month per row, work_mem 16MB')
 )
 SELECT CASE WHEN measured IS NULL THEN 'not run'
 		WHEN measured <= limit_value THEN 'PASS' ELSE 'MISS' END AS verdict,

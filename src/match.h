@@ -1,0 +1,172 @@
+/*-------------------------------------------------------------------------
+ *
+ * match.h
+ *	  Payment matching: the interfaces between its parts.
+ *
+ * Data flows one way:
+ *
+ *	match_catalog.c	resolves and checks the two tables (MatchTable)
+ *	match_input.c	owns SPI: reads both tables and yields one group of
+ *					rows at a time (everything, or one partition key),
+ *					checking ids are unique and keys come in order
+ *	match_months.c	numbers month values, for the input side
+ *	match_core.c	pure matching over plain arrays: sort, month chains,
+ *					the sweep, the id check; knows no Datum and no SPI
+ *	match.c			the SQL entry: arguments, wiring, the result rows
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MATCH_H
+#define MATCH_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "fmgr.h"
+
+/* ---- rows, as the core sees them (match_core.c) ---- */
+
+/*
+ * One row of either input table, as the matcher keeps it: 24 bytes.
+ *
+ * date holds a date, timestamp or timestamptz as an int64 (both tables have
+ * the same type, so values compare directly).  month is a dense number given
+ * to each distinct month value, or -1 for NULL and for a payment month that
+ * no accrual has.  match is, for a payment, the index of the accrual it pays
+ * (or MATCH_NONE), and for an accrual, ACCRUAL_PAID once it is paid.
+ */
+typedef struct MatchRow
+{
+	int64		date;
+	int64		id;
+	int32		month;
+	int32		match;
+} MatchRow;
+
+#define MATCH_NONE		(-1)
+#define MATCH_NULL_DATE	(-2)		/* payment with NULL date, while reading */
+#define ACCRUAL_UNPAID	0
+#define ACCRUAL_PAID	1
+
+/*
+ * A growable array of rows.  A matcher that needs one more value per row
+ * (an amount) keeps it in an array parallel to rows, filled by the input in
+ * read order and permuted along in match_sort_group(), so that the 24-byte
+ * rows of match_payments() stay as they are.
+ */
+typedef struct MatchRows
+{
+	MatchRow   *rows;
+	int64		n;
+	int64		cap;
+} MatchRows;
+
+typedef enum MatchStrategy
+{
+	STRATEGY_SEQUENTIAL,
+	STRATEGY_MONTH_FIRST
+} MatchStrategy;
+
+/*
+ * Working memory of the core, reused from one group to the next: the
+ * per-month chains through the sorted accruals.
+ */
+typedef struct MatchCore
+{
+	MemoryContext cxt;
+	int32	   *next;			/* per accrual: next accrual of its month */
+	int64		next_cap;
+	int32	   *head;			/* per month: first accrual not known paid */
+	int64		head_cap;
+} MatchCore;
+
+extern void match_core_init(MatchCore *core, MemoryContext cxt);
+extern bool match_find_duplicate_id(const MatchRow *rows, int32 n,
+									int64 *dup);
+extern void match_sort_rows(MatchRow *rows, int32 n);
+extern int32 match_sort_group(MatchRow *pay, int32 npay,
+							  MatchRow *acc, int32 nacc);
+extern void match_chain_months(MatchCore *core, const MatchRow *acc,
+							   int32 nacc, int32 nmonths);
+extern void match_unchain_months(MatchCore *core, const MatchRow *acc,
+								 int32 nacc);
+extern void match_sweep(MatchCore *core, MatchRow *pay, int32 npay,
+						MatchRow *acc, int32 nacc,
+						bool use_month, bool use_oldest);
+extern void match_group(MatchCore *core, MatchStrategy strategy,
+						MatchRow *pay, int32 npay,
+						MatchRow *acc, int32 nacc, int32 nmonths);
+
+/* ---- the two tables (match_catalog.c) ---- */
+
+/* One input table, resolved and checked. */
+typedef struct MatchTable
+{
+	const char *role;			/* "payments" or "accruals": the argument */
+	bool		is_payment;
+	Oid			relid;
+	char	   *relname;		/* for messages */
+	char	   *qualname;		/* quoted schema.table for queries */
+	AttrNumber	id_attnum;
+	Oid			id_type;		/* INT2OID, INT4OID or INT8OID */
+	Oid			date_type;		/* DATEOID, TIMESTAMPOID or TIMESTAMPTZOID */
+	Oid			month_type;
+	Oid			month_coll;
+	AttrNumber	key_attnum;		/* 0 when not partitioned */
+	Oid			key_type;		/* InvalidOid when not partitioned */
+	Oid			key_coll;		/* compared under the payment column's */
+} MatchTable;
+
+extern void match_resolve_table(MatchTable *t, const char *role, text *name,
+								const char *partition_by);
+extern AttrNumber match_lookup_column(MatchTable *t, const char *column,
+									  const char *argument,
+									  Oid *type, Oid *collation);
+extern void match_check_same_types(MatchTable *pay, MatchTable *acc,
+								   const char *partition_by);
+extern bool match_ids_proven_unique(MatchTable *t, Oid key_coll);
+
+/* ---- month numbering (match_months.c) ---- */
+
+/* Maps month values to dense numbers. */
+typedef struct MonthMap MonthMap;
+
+extern MonthMap *month_map_create(MemoryContext cxt, Oid type, Oid collation);
+extern int32 month_map_number(MonthMap *map, Datum value, bool add);
+extern void month_map_reset(MonthMap *map);
+extern int32 month_map_count(MonthMap *map);
+
+/* ---- reading the tables (match_input.c) ---- */
+
+/*
+ * What the input yields: the rows of one partition key (or of the whole
+ * tables), valid until the next call.  Payments with a NULL date have
+ * match = MATCH_NULL_DATE; accruals with a NULL date are left out.  Month
+ * numbers are below nmonths.  key is the partition key as text (NULL when
+ * the key is NULL or there is no partition_by).
+ */
+typedef struct MatchGroup
+{
+	MatchRows	pay;
+	MatchRows	acc;
+	int32		nmonths;
+	bool		key_isnull;
+	char	   *key;
+} MatchGroup;
+
+/* Both tables being read; see match_input.c. */
+typedef struct MatchInput MatchInput;
+
+extern MatchInput *match_input_open(MatchTable *pay, MatchTable *acc,
+									const char *partition_by,
+									MemoryContext cxt);
+extern bool match_input_next(MatchInput *in, MatchGroup *group);
+extern void match_input_close(MatchInput *in);
+
+/* ---- argument parsing shared by the SQL entries (match.c) ---- */
+
+extern MatchStrategy match_parse_strategy(const char *name);
+extern text *match_required_text_arg(FunctionCallInfo fcinfo, int argno,
+									 const char *name, const char *fname);
+
+#endif							/* MATCH_H */

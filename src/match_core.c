@@ -1,0 +1,337 @@
+/*-------------------------------------------------------------------------
+ *
+ * match_core.c
+ *	  The matching algorithm over plain arrays of rows: no Datum, no SPI.
+ *
+ * The rules: payments are taken in ascending (date, id).  A payment may pay
+ * an accrual that is not yet paid and has a strictly earlier date.  Among
+ * those it prefers one of its own month, else the oldest; "oldest" and ties
+ * within a month both mean the smallest (date, id).  An accrual is paid at
+ * most once; a payment pays at most one accrual.
+ *
+ * Two readings of "prefers its month" are offered.  'sequential' applies
+ * the preference payment by payment in time order.  'month_first' first
+ * lets every payment, in time order, take a same-month accrual, then lets
+ * the payments still unmatched take the oldest.
+ *
+ * Both run in O(n log n): the two sides are sorted by (date, id) once; a
+ * sweep over the payments moves a boundary through the sorted accruals so
+ * that the accruals before it are those dated strictly earlier.  Accruals
+ * become eligible in (date, id) order, so the first unpaid accrual of a
+ * month (a per-month chain through the sorted array) or of all months (a
+ * pointer into it) is the one to pay; chain heads only move forward past
+ * paid accruals, so all the skipping costs linear time in total.
+ *
+ * The pieces (sort, chains, sweep) are exported separately, so that another
+ * matcher can run its own sweep over the same sorted rows and chains.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "match.h"
+
+#include "miscadmin.h"
+
+/*
+ * Order rows by (date, id).
+ */
+static inline int
+compare_rows(const MatchRow *a, const MatchRow *b)
+{
+	if (a->date != b->date)
+		return a->date < b->date ? -1 : 1;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The sort checks for interrupts as it goes, so that a cancel or
+ * statement_timeout is honoured within a sort of tens of millions of rows
+ * too.
+ */
+#define ST_SORT sort_match_rows
+#define ST_ELEMENT_TYPE MatchRow
+#define ST_COMPARE(a, b) compare_rows(a, b)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/* Up to this many rows, the duplicate check compares ids pairwise. */
+#define MATCH_PAIRWISE_IDS	32
+
+/* Sort plain ids, for the duplicate check. */
+#define ST_SORT sort_ids
+#define ST_ELEMENT_TYPE int64
+#define ST_COMPARE(a, b) (*(a) < *(b) ? -1 : *(a) > *(b) ? 1 : 0)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/*
+ * Prepare the working memory of the core; arrays are allocated in cxt on
+ * first use and grow as groups need.
+ */
+void
+match_core_init(MatchCore *core, MemoryContext cxt)
+{
+	memset(core, 0, sizeof(MatchCore));
+	core->cxt = cxt;
+}
+
+/*
+ * Sort rows by (date, id).
+ */
+void
+match_sort_rows(MatchRow *rows, int32 n)
+{
+	sort_match_rows(rows, n);
+}
+
+/*
+ * Put both sides of a group in processing order: accruals by (date, id);
+ * payments with a date by (date, id), then those without (marked
+ * MATCH_NULL_DATE by the input) by id, unmarked.  Returns how many payments
+ * have a date: only those take part in a sweep.
+ */
+int32
+match_sort_group(MatchRow *pay, int32 npay, MatchRow *acc, int32 nacc)
+{
+	int32		ndated = 0;
+
+	for (int32 i = 0; i < npay; i++)
+	{
+		if (pay[i].match != MATCH_NULL_DATE)
+		{
+			MatchRow	tmp = pay[ndated];
+
+			pay[ndated++] = pay[i];
+			pay[i] = tmp;
+		}
+	}
+	for (int32 i = ndated; i < npay; i++)
+		pay[i].match = MATCH_NONE;
+	sort_match_rows(pay, ndated);
+	sort_match_rows(pay + ndated, npay - ndated);	/* dates are all 0 */
+	sort_match_rows(acc, nacc);
+	return ndated;
+}
+
+/*
+ * Find an id that two of the rows share, in any order of the rows; true
+ * and *dup set when there is one.  A few rows (an account's, typically)
+ * are compared pairwise.  Otherwise, when the ids span less than 64 values
+ * per row, a bitmap over their range finds it in linear time, and failing
+ * that a sorted copy of the ids does.  Either way the scratch memory is at
+ * most 8 bytes per row, freed before returning.
+ */
+bool
+match_find_duplicate_id(const MatchRow *rows, int32 n, int64 *dup)
+{
+	int64		min,
+				max;
+	uint64		range;
+	bool		found = false;
+
+	if (n <= MATCH_PAIRWISE_IDS)
+	{
+		for (int32 i = 1; i < n; i++)
+		{
+			for (int32 j = 0; j < i; j++)
+			{
+				if (rows[i].id == rows[j].id)
+				{
+					*dup = rows[i].id;
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+	min = max = rows[0].id;
+	for (int32 i = 1; i < n; i++)
+	{
+		min = Min(min, rows[i].id);
+		max = Max(max, rows[i].id);
+	}
+	range = (uint64) max - (uint64) min;
+
+	if (range < (uint64) n * 64)
+	{
+		uint64	   *bits = palloc_extended((range / 64 + 1) * sizeof(uint64),
+										   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+		for (int32 i = 0; i < n && !found; i++)
+		{
+			uint64		bit = (uint64) rows[i].id - (uint64) min;
+			uint64		mask = UINT64CONST(1) << (bit % 64);
+
+			if (bits[bit / 64] & mask)
+			{
+				*dup = rows[i].id;
+				found = true;
+			}
+			bits[bit / 64] |= mask;
+		}
+		pfree(bits);
+	}
+	else
+	{
+		int64	   *ids = palloc_extended(n * sizeof(int64), MCXT_ALLOC_HUGE);
+
+		for (int32 i = 0; i < n; i++)
+			ids[i] = rows[i].id;
+		sort_ids(ids, n);
+		for (int32 i = 1; i < n && !found; i++)
+		{
+			if (ids[i] == ids[i - 1])
+			{
+				*dup = ids[i];
+				found = true;
+			}
+		}
+		pfree(ids);
+	}
+	return found;
+}
+
+/*
+ * Make an int32 array hold at least n entries.
+ */
+static int32 *
+reserve_int32(MemoryContext cxt, int32 *array, int64 *cap, int64 n,
+			  bool fill_minus_one)
+{
+	int64		old = *cap;
+
+	if (n <= old)
+		return array;
+	n = Max(n, old * 2);
+	if (array == NULL)
+		array = MemoryContextAllocHuge(cxt, n * sizeof(int32));
+	else
+		array = repalloc_huge(array, n * sizeof(int32));
+	if (fill_minus_one)
+		memset(array + old, 0xff, (n - old) * sizeof(int32));
+	*cap = n;
+	return array;
+}
+
+/*
+ * Chain the sorted accruals of each month, in (date, id) order: head[m] is
+ * the first accrual of month m, next[i] the one after accrual i.
+ */
+void
+match_chain_months(MatchCore *core, const MatchRow *acc, int32 nacc,
+				   int32 nmonths)
+{
+	core->head = reserve_int32(core->cxt, core->head, &core->head_cap,
+							   nmonths, true);
+	core->next = reserve_int32(core->cxt, core->next, &core->next_cap,
+							   nacc, false);
+	for (int32 i = nacc - 1; i >= 0; i--)
+	{
+		int32		m = acc[i].month;
+
+		if (m >= 0)
+		{
+			core->next[i] = core->head[m];
+			core->head[m] = i;
+		}
+	}
+}
+
+/*
+ * Leave the month heads empty for the next group, touching only the months
+ * this group used.
+ */
+void
+match_unchain_months(MatchCore *core, const MatchRow *acc, int32 nacc)
+{
+	for (int32 i = 0; i < nacc; i++)
+	{
+		if (acc[i].month >= 0)
+			core->head[acc[i].month] = -1;
+	}
+}
+
+/*
+ * One sweep over the payments in (date, id) order, skipping those already
+ * matched.  With use_month a payment takes the first unpaid accrual of its
+ * month that is dated strictly earlier; failing that, with use_oldest, the
+ * first unpaid accrual dated strictly earlier.  The month chains must be
+ * built.
+ */
+void
+match_sweep(MatchCore *core, MatchRow *pay, int32 npay,
+			MatchRow *acc, int32 nacc, bool use_month, bool use_oldest)
+{
+	int32	   *head = core->head;
+	int32	   *next = core->next;
+	int32		boundary = 0;	/* accruals [0, boundary) are eligible */
+	int32		oldest = 0;		/* no unpaid accrual before this one */
+
+	for (int32 p = 0; p < npay; p++)
+	{
+		int32		pick = -1;
+
+		CHECK_FOR_INTERRUPTS();
+
+		if (pay[p].match != MATCH_NONE)
+			continue;
+
+		while (boundary < nacc && acc[boundary].date < pay[p].date)
+			boundary++;
+
+		if (use_month && pay[p].month >= 0)
+		{
+			int32	   *h = &head[pay[p].month];
+
+			while (*h >= 0 && acc[*h].match == ACCRUAL_PAID)
+				*h = next[*h];
+			if (*h >= 0 && *h < boundary)
+				pick = *h;
+		}
+
+		if (pick < 0 && use_oldest)
+		{
+			while (oldest < boundary && acc[oldest].match == ACCRUAL_PAID)
+				oldest++;
+			if (oldest < boundary)
+				pick = oldest;
+		}
+
+		if (pick >= 0)
+		{
+			acc[pick].match = ACCRUAL_PAID;
+			pay[p].match = pick;
+		}
+	}
+}
+
+/*
+ * Match one group (one partition, or everything) with the given strategy.
+ * Afterwards the payments are in result order and each payment's match is
+ * the index of its accrual in the sorted acc, or MATCH_NONE.
+ */
+void
+match_group(MatchCore *core, MatchStrategy strategy,
+			MatchRow *pay, int32 npay, MatchRow *acc, int32 nacc,
+			int32 nmonths)
+{
+	int32		ndated = match_sort_group(pay, npay, acc, nacc);
+
+	match_chain_months(core, acc, nacc, nmonths);
+	if (strategy == STRATEGY_SEQUENTIAL)
+		match_sweep(core, pay, ndated, acc, nacc, true, true);
+	else
+	{
+		match_sweep(core, pay, ndated, acc, nacc, true, false);
+		match_sweep(core, pay, ndated, acc, nacc, false, true);
+	}
+	match_unchain_months(core, acc, nacc);
+}

@@ -1,0 +1,263 @@
+/*-------------------------------------------------------------------------
+ *
+ * match_months.c
+ *	  Month numbering for match_payments(): each distinct month value of the
+ *	  accruals gets a dense number, so that the matcher compares months as
+ *	  integers.
+ *
+ * Values are hashed and compared with the type's own hash function and
+ * equality operator (from its default opclasses), except for integer-like
+ * types whose equality is equality of the Datum, which are hashed directly.
+ * A type with a btree but no hash operator class (money, bit, tsvector ...)
+ * is kept in a search tree ordered by its btree comparison instead.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "match.h"
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "lib/rbtree.h"
+#include "utils/datum.h"
+#include "utils/typcache.h"
+
+/* An entry of the hash table: a month value and its number. */
+typedef struct MonthEntry
+{
+	Datum		value;
+	uint32		hash;
+	int32		id;
+	char		status;
+} MonthEntry;
+
+/* The numbering: a hash table, or a search tree for types without hash. */
+struct MonthMap
+{
+	struct monthhash_hash *table;
+	bool		bitwise;		/* equal months have equal Datums */
+	bool		byval;
+	int16		typlen;
+	Oid			collation;
+	FmgrInfo	hash_fn;
+	FmgrInfo	eq_fn;
+	RBTree	   *tree;			/* instead of table, for types without hash */
+	FmgrInfo	cmp_fn;
+	MemoryContext cxt;			/* the table or tree and the values */
+	int32		count;
+};
+
+/* A month in the search tree. */
+typedef struct MonthNode
+{
+	RBTNode		rbt;
+	Datum		value;
+	int32		id;
+} MonthNode;
+
+/*
+ * Hash of a month value, with the type's hash function or, for types whose
+ * equality is equality of the Datum, of the Datum itself.
+ */
+static inline uint32
+month_hash(MonthMap *map, Datum value)
+{
+	if (map->bitwise)
+	{
+		uint64		v = (uint64) value;
+
+		return murmurhash32((uint32) (v ^ (v >> 32)));
+	}
+	return DatumGetUInt32(FunctionCall1Coll(&map->hash_fn, map->collation,
+											value));
+}
+
+/*
+ * Equality of two month values, as the type defines it.
+ */
+static inline bool
+month_equal(MonthMap *map, Datum a, Datum b)
+{
+	if (map->bitwise)
+		return a == b;
+	return DatumGetBool(FunctionCall2Coll(&map->eq_fn, map->collation, a, b));
+}
+
+#define SH_PREFIX monthhash
+#define SH_ELEMENT_TYPE MonthEntry
+#define SH_KEY_TYPE Datum
+#define SH_KEY value
+#define SH_HASH_KEY(tb, key) month_hash((MonthMap *) (tb)->private_data, key)
+#define SH_EQUAL(tb, a, b) month_equal((MonthMap *) (tb)->private_data, a, b)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* Search tree callback: order by the type's btree comparison. */
+static int
+month_node_compare(const RBTNode *a, const RBTNode *b, void *arg)
+{
+	MonthMap   *map = (MonthMap *) arg;
+
+	return DatumGetInt32(FunctionCall2Coll(&map->cmp_fn, map->collation,
+										   ((const MonthNode *) a)->value,
+										   ((const MonthNode *) b)->value));
+}
+
+/* Search tree callback: an equal month is already numbered. */
+static void
+month_node_keep(RBTNode *existing, const RBTNode *newdata, void *arg)
+{
+	/* an equal month is already numbered: keep it */
+	(void) existing;
+	(void) newdata;
+	(void) arg;
+}
+
+/* Search tree callback: nodes live with the month values. */
+static RBTNode *
+month_node_alloc(void *arg)
+{
+	return MemoryContextAlloc(((MonthMap *) arg)->cxt, sizeof(MonthNode));
+}
+
+/*
+ * Create an empty month numbering for values of the given type, compared
+ * under the given collation.
+ */
+MonthMap *
+month_map_create(MemoryContext cxt, Oid type, Oid collation)
+{
+	MonthMap   *map = MemoryContextAllocZero(cxt, sizeof(MonthMap));
+	TypeCacheEntry *tc = lookup_type_cache(type,
+										   TYPECACHE_EQ_OPR_FINFO |
+										   TYPECACHE_HASH_PROC_FINFO |
+										   TYPECACHE_CMP_PROC_FINFO);
+
+	map->cxt = AllocSetContextCreate(cxt, "accmatch months",
+									 ALLOCSET_DEFAULT_SIZES);
+	map->byval = tc->typbyval;
+	map->typlen = tc->typlen;
+	map->collation = collation;
+	map->bitwise = (type == INT2OID || type == INT4OID || type == INT8OID ||
+					type == DATEOID || type == BOOLOID || type == OIDOID);
+
+	if (OidIsValid(tc->hash_proc_finfo.fn_oid))
+	{
+		fmgr_info_cxt(tc->hash_proc_finfo.fn_oid, &map->hash_fn, cxt);
+		fmgr_info_cxt(tc->eq_opr_finfo.fn_oid, &map->eq_fn, cxt);
+	}
+	else
+		fmgr_info_cxt(tc->cmp_proc_finfo.fn_oid, &map->cmp_fn, cxt);
+	month_map_reset(map);
+	return map;
+}
+
+/*
+ * Forget every month numbered so far, and the memory they took: numbering
+ * starts again from 0.  Partitioned matching calls this for each partition
+ * key, so that the numbering holds the months of one account at a time.
+ */
+void
+month_map_reset(MonthMap *map)
+{
+	MemoryContext old;
+
+	MemoryContextReset(map->cxt);
+	map->count = 0;
+	if (OidIsValid(map->hash_fn.fn_oid))
+		map->table = monthhash_create(map->cxt, 16, map);
+	else
+	{
+		old = MemoryContextSwitchTo(map->cxt);
+		map->tree = rbt_create(sizeof(MonthNode), month_node_compare,
+							   month_node_keep, month_node_alloc, NULL, map);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/*
+ * How many distinct accrual months have been numbered so far.
+ */
+int32
+month_map_count(MonthMap *map)
+{
+	return map->count;
+}
+
+/*
+ * Our own copy of a month value: the tuple holding it goes away.
+ */
+static Datum
+month_copy(MonthMap *map, Datum value)
+{
+	MemoryContext old;
+	Datum		copy;
+
+	if (map->byval)
+		return value;
+	old = MemoryContextSwitchTo(map->cxt);
+	if (map->typlen == -1)
+		copy = PointerGetDatum(PG_DETOAST_DATUM_COPY(value));
+	else
+		copy = datumCopy(value, false, map->typlen);
+	MemoryContextSwitchTo(old);
+	return copy;
+}
+
+/*
+ * month_map_number() for types kept in the search tree.
+ */
+static int32
+month_number_ordered(MonthMap *map, Datum value, bool add)
+{
+	MonthNode	probe;
+	MonthNode  *node;
+	bool		isnew;
+
+	probe.value = value;
+	probe.id = map->count;
+	if (!add)
+	{
+		node = (MonthNode *) rbt_find(map->tree, &probe.rbt);
+		return node ? node->id : -1;
+	}
+
+	node = (MonthNode *) rbt_insert(map->tree, &probe.rbt, &isnew);
+	if (isnew)
+	{
+		node->value = month_copy(map, value);
+		map->count++;
+	}
+	return node->id;
+}
+
+/*
+ * Number of a month value.  With add, a value not seen before gets the next
+ * number; without, it gets -1 (a payment month that no accrual has).
+ */
+int32
+month_map_number(MonthMap *map, Datum value, bool add)
+{
+	MonthEntry *entry;
+	bool		found;
+
+	if (map->tree)
+		return month_number_ordered(map, value, add);
+
+	if (!add)
+	{
+		entry = monthhash_lookup(map->table, value);
+		return entry ? entry->id : -1;
+	}
+
+	entry = monthhash_insert(map->table, value, &found);
+	if (!found)
+	{
+		entry->value = month_copy(map, value);
+		entry->id = map->count++;
+	}
+	return entry->id;
+}
