@@ -118,7 +118,7 @@ debroot_mounts_under() {
 # written last; anything else at that path is removed and built again.
 debroot_prepare() {
 	local release=$1 root mirror
-	root=$(debroot_path "$release")
+	root=$(realpath -m "$(debroot_path "$release")")
 	mirror=$(debroot_mirror) || return 1
 	mkdir -p "$(dirname "$root")" || return 1
 	(
@@ -127,8 +127,10 @@ debroot_prepare() {
 			exit 0
 		fi
 		if [ -e "$root" ]; then
+			# debootstrap, killed, may leave /proc and /sys mounted
+			debroot_release "$root" || exit 1
 			if [ -n "$(debroot_mounts_under "$root")" ]; then
-				echo "debroot: $root is half-built but has mounts; not removing it" >&2
+				echo "debroot: $root is half-built but still has mounts; not removing it" >&2
 				exit 1
 			fi
 			echo "debroot: removing the half-built root $root" >&2
@@ -188,26 +190,32 @@ debroot_umount() {
 	(
 		flock 9 || exit 1
 		rm -f "$root.users/$$"
-		local u pid m rc=0
-		for u in "$root.users"/*; do
-			[ -e "$u" ] || continue
-			if kill -0 "${u##*/}" 2>/dev/null; then
-				exit 0 # another process still uses the root
-			fi
-			rm -f "$u"
-		done
-		# processes whose root directory is this root (a server left behind)
-		for pid in /proc/[0-9]*; do
-			if [ "$(readlink "$pid/root" 2>/dev/null)" = "$root" ]; then
-				kill -KILL "${pid##*/}" 2>/dev/null || true
-			fi
-		done
-		for m in $(debroot_mounts_under "$root"); do
-			[ "$m" = "$root" ] && continue
-			umount "$m" 2>/dev/null || umount -l "$m" || rc=1
-		done
-		exit $rc
+		debroot_release "$root"
 	) 9>"$root.lock"
+}
+
+# With ROOT's lock held: unless a live process still counts among ROOT's
+# users, stop what runs inside ROOT and unmount everything under it.
+debroot_release() {
+	local root=$1 u pid m rc=0
+	for u in "$root.users"/*; do
+		[ -e "$u" ] || continue
+		if kill -0 "${u##*/}" 2>/dev/null; then
+			return 0 # another process still uses the root
+		fi
+		rm -f "$u"
+	done
+	# processes whose root directory is this root (a server left behind)
+	for pid in /proc/[0-9]*; do
+		if [ "$(readlink "$pid/root" 2>/dev/null)" = "$root" ]; then
+			kill -KILL "${pid##*/}" 2>/dev/null || true
+		fi
+	done
+	for m in $(debroot_mounts_under "$root"); do
+		[ "$m" = "$root" ] && continue
+		umount "$m" 2>/dev/null || umount -l "$m" || rc=1
+	done
+	return $rc
 }
 
 # Run CMD in ROOT as root, with a clean environment.
