@@ -20,7 +20,7 @@
 #
 #   bash test/plproxy.sh            (NACCOUNTS=30000 for more data)
 set -euo pipefail
-# shellcheck source=SCRIPTDIR/pgversion.sh
+# shellcheck source=test/pgversion.sh
 . "$(dirname "$0")/pgversion.sh"
 
 PGBIN=${PGBIN:-$("$PG_CONFIG" --bindir)}

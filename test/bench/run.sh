@@ -30,7 +30,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=SCRIPTDIR/../pgversion.sh
+# shellcheck source=test/pgversion.sh
 . "$here/../pgversion.sh"
 sql=$here/sql
 
