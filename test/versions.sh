@@ -22,7 +22,7 @@
 # sources.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=debroot.sh
+# shellcheck source=test/debroot.sh
 . "$here/debroot.sh"
 
 # The Debian release whose own packages provide each major.
