@@ -13,20 +13,6 @@
 #include "fmgr.h"
 #include "utils/timestamp.h"
 
-/*
- * PostgreSQL 18 replaced the postfix pg_attribute_noreturn() by the prefix
- * pg_noreturn (C11 _Noreturn), which must begin the declaration
- * (-Wold-style-declaration); where the old one stands, the GCC attribute
- * still fits.
- */
-#if PG_VERSION_NUM >= 180000 && !defined(pg_attribute_noreturn)
-#if defined(__GNUC__)
-#define pg_attribute_noreturn() __attribute__((noreturn))
-#else
-#define pg_attribute_noreturn()
-#endif
-#endif
-
 /* ---- payment matching (match.c, match_input.c) ---- */
 
 /*

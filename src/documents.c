@@ -272,9 +272,6 @@ parse_date_string(const char *s, int len, WalkPosition *pos,
 	struct pg_tm tt;
 	fsec_t		fsec;
 	ErrorContextCallback errcallback;
-#if PG_VERSION_NUM >= 160000
-	DateTimeErrorExtra extra;
-#endif
 
 	if (parse_iso_fast(s, len, result))
 		return DATE_OK;
@@ -290,23 +287,8 @@ parse_date_string(const char *s, int len, WalkPosition *pos,
 
 	dterr = ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
 						  MAXDATEFIELDS, &nf);
-#if PG_VERSION_NUM >= 160000
-	if (dterr == 0)
-		dterr = DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz,
-							   &extra);
-
-	/*
-	 * Since PostgreSQL 16 the decoder returns an unknown time zone instead
-	 * of raising it; raise it as 15 does, with the same code, message and
-	 * context.
-	 */
-	if (dterr == DTERR_BAD_TIMEZONE || dterr == DTERR_BAD_ZONE_ABBREV)
-		DateTimeParseError(dterr, &extra, str, "timestamp with time zone",
-						   NULL);
-#else
 	if (dterr == 0)
 		dterr = DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz);
-#endif
 
 	error_context_stack = errcallback.previous;
 
