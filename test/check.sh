@@ -6,10 +6,15 @@
 #
 # CONCURRENCY_DURATION (seconds, default 60) sets the length of the pgbench
 # run.
+#
+# The PostgreSQL major is the one of test/pgversion.sh: the one this
+# machine's Debian ships, unless one is installed or PG_MAJOR or PG_CONFIG
+# names another.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash test/deps.sh
+. test/pgversion.sh
 
 # META.json must describe the version the control file installs: its
 # release and extension versions (the first two "version" fields) must be
@@ -27,8 +32,6 @@ done
 
 bash test/build.sh
 
-export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-
 # sharding by account across three throwaway clusters (PL/Proxy)
 bash test/plproxy.sh
 
@@ -41,7 +44,7 @@ bash test/bench/run.sh --smoke
 prove_log=$(mktemp)
 trap 'rm -f "$prove_log"' EXIT
 export PROVE_LOG=$prove_log
-pg_virtualenv -t -v 15 -o 'log_min_messages=warning' bash -euo pipefail -c '
+pg_virtualenv -t -v "$PG_MAJOR" -o 'log_min_messages=warning' bash -euo pipefail -c '
 	if ! make -s installcheck; then
 		cat regression.diffs
 		exit 1

@@ -31,7 +31,7 @@ cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-60}
 db=${CONCURRENCY_DB:-accmatch_concurrency}
-PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+. test/pgversion.sh
 bindir=$("$PG_CONFIG" --bindir)
 dir=test/concurrency
 out=$(mktemp)

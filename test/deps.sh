@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # deps.sh: install the Debian packages accmatch needs to build, test and
-# benchmark.  Idempotent: only missing packages are installed.
+# benchmark, for the PostgreSQL major of test/pgversion.sh (the one this
+# machine's Debian ships, unless one is installed or PG_MAJOR or PG_CONFIG
+# names another).  Idempotent: only missing packages are installed.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+. test/pgversion.sh
 
 pkgs=(
 	git make gcc
-	postgresql-15 postgresql-server-dev-15 postgresql-contrib
-	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-	postgresql-15-plproxy
+	"postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
+	"postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
+	"postgresql-$PG_MAJOR-plproxy"
 	valgrind
 )
 

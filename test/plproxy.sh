@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # plproxy.sh: per-account matching across shards with PL/Proxy.
 #
-# Starts three throwaway PostgreSQL 15 clusters under a temporary directory,
+# Starts three throwaway PostgreSQL clusters under a temporary directory,
 # listening on 127.0.0.1 and on private unix sockets: two shards and a
 # proxy.  Seeded random accrual and payment rows with an account_id are made
 # once on the proxy, which also serves as the single-node reference, and
@@ -14,14 +14,16 @@
 # calls a shard function matching over views of that one account, must
 # return each sampled account's rows of the single-node result.
 #
-# Needs postgresql-15, postgresql-15-plproxy and accmatch installed
-# (test/build.sh).  Run as any user; as root the servers run as postgres.
+# Needs postgresql-MAJOR, postgresql-MAJOR-plproxy and accmatch installed
+# (test/deps.sh, test/build.sh), MAJOR being the one of test/pgversion.sh.  Run as any user; as root the servers run as postgres.
 # Prints PASS or FAIL per check and exits non-zero when any check fails.
 #
 #   bash test/plproxy.sh            (NACCOUNTS=30000 for more data)
 set -euo pipefail
+# shellcheck source=test/pgversion.sh
+. "$(dirname "$0")/pgversion.sh"
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PGBIN=${PGBIN:-$("$PG_CONFIG" --bindir)}
 NACCOUNTS=${NACCOUNTS:-3000}
 SEED=${SEED:-0.42}
 

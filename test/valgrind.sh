@@ -36,7 +36,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$(pwd)
 
-PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+. test/pgversion.sh
 bindir=$("$PG_CONFIG" --bindir)
 port=${VALGRIND_PGPORT:-54329}
 supp="$src/test/valgrind.supp"

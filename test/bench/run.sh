@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh: benchmark accmatch against what one would otherwise write, side by
-# side in one run, on a throwaway PostgreSQL 15 cluster.
+# side in one run, on a throwaway PostgreSQL cluster.
 #
 #   test/bench/run.sh [--sizes 10k,100k,1M] [--reps N] [--only matching|summary]
 #                     [--seed N]
@@ -25,11 +25,13 @@
 # agree.  The exit status is non-zero when a check or a query fails, never
 # because a target is missed.
 #
-# Needs accmatch installed (test/build.sh) and pg_virtualenv; the extension
-# is the one installed for /usr/lib/postgresql/15.
+# Needs accmatch installed (test/build.sh) and pg_virtualenv; the server is
+# that of the PostgreSQL major of test/pgversion.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=test/pgversion.sh
+. "$here/../pgversion.sh"
 sql=$here/sql
 
 usage() {
@@ -102,8 +104,7 @@ settings=(
 )
 
 if [ -z "${ACCMATCH_BENCH_CLUSTER:-}" ]; then
-	pg_config=/usr/lib/postgresql/15/bin/pg_config
-	if [ ! -f "$("$pg_config" --sharedir)/extension/accmatch.control" ]; then
+	if [ ! -f "$("$PG_CONFIG" --sharedir)/extension/accmatch.control" ]; then
 		echo "run.sh: accmatch is not installed; run test/build.sh first" >&2
 		exit 1
 	fi
@@ -111,10 +112,12 @@ if [ -z "${ACCMATCH_BENCH_CLUSTER:-}" ]; then
 	for s in "${settings[@]}"; do
 		opts+=(-o "$s")
 	done
+	smoke_opt=()
+	[ "$smoke" = 1 ] && smoke_opt=(--smoke)
 	# -t: the cluster lives in a temporary directory, even for root
-	ACCMATCH_BENCH_CLUSTER=1 exec pg_virtualenv -t -v 15 "${opts[@]}" \
+	ACCMATCH_BENCH_CLUSTER=1 exec pg_virtualenv -t -v "$PG_MAJOR" "${opts[@]}" \
 		bash "$0" --sizes "$sizes" --reps "$reps" --only "$only" --seed "$seed" \
-		$( [ "$smoke" = 1 ] && echo --smoke )
+		"${smoke_opt[@]}"
 fi
 
 # ---- inside the throwaway cluster ----
