@@ -28,9 +28,13 @@
 #
 # The mirror is the one this machine's apt sources name for its own Debian
 # release (/etc/apt/sources.list.d/*.sources, then sources.list and
-# sources.list.d/*.list); ACCMATCH_MIRROR overrides it.  A root of sid does
-# not check the Valid-Until date of the Release file, since mirrors of
-# snapshots serve one past it.  Services never start in a root
+# sources.list.d/*.list); ACCMATCH_MIRROR overrides it.  A root of a stable
+# release also gets its -updates suite and, from the mirror the host uses
+# for its own -security suite (ACCMATCH_SECURITY_MIRROR overrides it), its
+# -security suite, as a fresh installation has them; debroot_prepare
+# writes these sources each time.  A root of sid does not check the
+# Valid-Until date of the Release file, since mirrors of snapshots serve
+# one past it.  Services never start in a root
 # (policy-rc.d), so installing a server leaves no process behind.
 # Needs root, debootstrap, flock and findmnt.
 
@@ -41,10 +45,16 @@ debroot_path() {
 
 # The Debian mirror of this machine's apt sources: the first "deb" source
 # whose suite is the host's own release (else any release without a
-# "-updates"/"-security" suffix).
+# "-updates"/"-security" suffix).  With "security": the source of the
+# host's RELEASE-security suite (else of any "-security" suite), or nothing.
 debroot_mirror() {
-	if [ -n "${ACCMATCH_MIRROR:-}" ]; then
+	local want=${1:-main}
+	if [ "$want" = main ] && [ -n "${ACCMATCH_MIRROR:-}" ]; then
 		echo "$ACCMATCH_MIRROR"
+		return 0
+	fi
+	if [ "$want" = security ] && [ -n "${ACCMATCH_SECURITY_MIRROR:-}" ]; then
+		echo "$ACCMATCH_SECURITY_MIRROR"
 		return 0
 	fi
 	local codename='' f mirror
@@ -93,12 +103,18 @@ debroot_mirror() {
 					}
 				' "${onelined[@]}"
 			fi
-		} | awk -v own="$codename" '
-			own != "" && $1 == own { print $2; found = 1; exit }
-			$1 !~ /-/ && first == "" { first = $2 }
+		} | awk -v own="$codename" -v want="$want" '
+			want == "security" && own != "" && $1 == own "-security" { print $2; found = 1; exit }
+			want == "security" && $1 ~ /-security$/ && first == "" { first = $2 }
+			want == "main" && own != "" && $1 == own { print $2; found = 1; exit }
+			want == "main" && $1 !~ /-/ && first == "" { first = $2 }
 			END { if (!found && first != "") print first }
 		'
 	)
+	if [ "$want" = security ]; then
+		echo "$mirror"
+		return 0
+	fi
 	if [ -z "$mirror" ]; then
 		echo "debroot: no Debian mirror found in the apt sources; set ACCMATCH_MIRROR" >&2
 		return 1
@@ -152,6 +168,7 @@ debroot_prepare() {
 		fi
 		touch "$root/.debroot-complete"
 	) 9>"$root.lock" || return 1
+	debroot_sources "$release" "$mirror" >"$root/etc/apt/sources.list" || return 1
 	debroot_mount "$root" || return 1
 	local rc=0
 	debroot_run "$root" apt-get -q -o DPkg::Lock::Timeout=600 update >/dev/null || rc=$?
@@ -160,6 +177,22 @@ debroot_prepare() {
 		echo "debroot: apt-get update failed in $root" >&2
 	fi
 	return $rc
+}
+
+# The apt sources of a root of RELEASE, as a fresh installation has them:
+# the release, and for a stable release its -updates suite and, when this
+# machine names a security mirror, its -security suite.
+debroot_sources() {
+	local release=$1 mirror=$2 security
+	echo "deb $mirror $release main"
+	case $release in
+		sid | unstable | experimental) return 0 ;;
+	esac
+	echo "deb $mirror $release-updates main"
+	security=$(debroot_mirror security)
+	if [ -n "$security" ]; then
+		echo "deb $security $release-security main"
+	fi
 }
 
 # Mount /proc, /dev, /dev/pts and a private /dev/shm (PostgreSQL's shared

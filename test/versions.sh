@@ -71,6 +71,9 @@ test_major() {
 		# (set -e does not act in a function called from "if")
 		debroot_prepare "$release" || exit 1
 		debroot_mount "$root" || exit 1
+		# a cached root gets the updates a fresh one would have
+		debroot_run "$root" apt-get -qq -y -o DPkg::Lock::Timeout=600 \
+			upgrade >/dev/null || exit 1
 		rm -rf --one-file-system "$root/root/accmatch" || exit 1
 		git clone -q --no-hardlinks "$repo" "$root/root/accmatch" || exit 1
 		git -C "$root/root/accmatch" checkout -q --detach "$commit" || exit 1
