@@ -9,9 +9,9 @@ OBJS = \
 	src/documents.o
 
 EXTENSION = accmatch
-DATA = accmatch--1.0.sql
+DATA = accmatch--1.0.sql accmatch--1.0--1.1.sql accmatch--1.1.sql
 
-REGRESS = match_rules match_errors match_types match_partition summary documents summary_parallel
+REGRESS = upgrade match_rules match_errors match_types match_partition summary documents summary_parallel
 # results/ goes under REGRESS_OUTPUTDIR (test/valgrind.sh points it elsewhere)
 REGRESS_OUTPUTDIR ?= .
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR) --load-extension=accmatch
