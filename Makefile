@@ -14,7 +14,9 @@ DATA = accmatch--1.0.sql accmatch--1.0--1.1.sql accmatch--1.1.sql
 REGRESS = upgrade match_rules match_errors match_types match_partition summary documents summary_parallel
 # results/ goes under REGRESS_OUTPUTDIR (test/valgrind.sh points it elsewhere)
 REGRESS_OUTPUTDIR ?= .
-REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR) --load-extension=accmatch
+# (PGXS passes --inputdir=$(srcdir), so the tests are found from a build
+# directory too)
+REGRESS_OPTS = --outputdir=$(REGRESS_OUTPUTDIR) --load-extension=accmatch
 
 # Server headers are system headers: -Wextra then speaks of our code only.
 PG_CPPFLAGS = -isystem $(includedir_server)
@@ -25,7 +27,14 @@ include $(PGXS)
 
 $(OBJS): src/accmatch.h
 
+# Out-of-tree builds (make -f SRCDIR/Makefile VPATH=SRCDIR, as Debian's
+# pg_buildext runs it in build-NN/): the objects go to src/ under the
+# build directory, which must exist before the compiler writes there.
+ifneq ($(VPATH),)
+$(shell mkdir -p src)
+endif
+
 # pgTAP suite; needs a running server and pgTAP installed (see test/check.sh).
 .PHONY: prove
 prove:
-	pg_prove --failures test/*.sql
+	pg_prove --failures $(srcdir)/test/*.sql
