@@ -38,3 +38,13 @@ endif
 .PHONY: prove
 prove:
 	pg_prove --failures $(srcdir)/test/*.sql
+
+# PGXN release archive: accmatch-<version>.zip, <version> being the release
+# version in META.json, made by git archive from the committed HEAD
+# (test/pgxn.sh checks it).
+.PHONY: dist
+dist:
+	version=$$(grep -m 1 -o '"version": *"[^"]*"' $(srcdir)/META.json | cut -d '"' -f 4) && \
+	git -C $(srcdir) archive --format=zip --prefix=$(EXTENSION)-$$version/ \
+		--output=$(CURDIR)/$(EXTENSION)-$$version.zip HEAD && \
+	echo "$(EXTENSION)-$$version.zip"
