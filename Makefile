@@ -48,3 +48,8 @@ dist:
 	git -C $(srcdir) archive --format=zip --prefix=$(EXTENSION)-$$version/ \
 		--output=$(CURDIR)/$(EXTENSION)-$$version.zip HEAD && \
 	echo "$(EXTENSION)-$$version.zip"
+
+# make print-VAR prints the value of VAR (the test scripts read REGRESS and
+# REGRESS_OPTS this way)
+print-%:
+	@echo '$($*)'
