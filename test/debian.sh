@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# debian.sh: build the Debian package of accmatch on this machine and test
-# it installed in a fresh Debian root of the same release.
+# debian.sh: build the Debian package of accmatch and test it installed in a
+# fresh Debian root of the release it was built for.
 #
 # 1. Build: the source tree (tracked files and untracked ones git does not
 #    ignore) is copied to a temporary directory; there `apt-get build-dep ./`
 #    and `dpkg-buildpackage -us -uc -b` build postgresql-NN-accmatch for each
 #    supported PostgreSQL major (the build runs the pg_regress suite against
-#    each major itself, through pg_buildext installcheck).
-# 2. Install: the cached minimal root of this machine's Debian release
-#    (test/debroot.sh) is copied with cp -a, so the cached one stays as
-#    debootstrap made it, and `apt-get install ./postgresql-NN-accmatch_*.deb`
-#    there pulls PostgreSQL from Debian.
+#    each major itself, through pg_buildext installcheck).  This happens on
+#    this machine, for its Debian release; with DEBIAN_RELEASE=trixie (any
+#    other release) in a copy of that release's cached root instead.
+# 2. Install: the cached minimal root of that release (test/debroot.sh) is
+#    copied with cp -a, so the cached one stays as it is, and
+#    `apt-get install ./postgresql-NN-accmatch_*.deb` there pulls PostgreSQL
+#    from Debian.
 # 3. Test, in that root, for each package built: in a throwaway cluster
 #    (pg_virtualenv), CREATE EXTENSION accmatch installs the control file's
 #    default version from the package's files, and the pg_regress suite (the
 #    Makefile's REGRESS and REGRESS_OPTS) passes with the pg_regress of the
 #    postgresql-client package: no compiler or make in the root.
-# The root copy and the build directory are removed afterwards (KEEP=1
+# The root copies and the build directory are removed afterwards (KEEP=1
 # keeps them).  Needs root (chroot, mounts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,8 +29,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 2
 fi
 
-release=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
-[ -n "$release" ] || { echo "debian: unknown Debian release" >&2; exit 2; }
+host_release=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
+[ -n "$host_release" ] || { echo "debian: unknown Debian release" >&2; exit 2; }
+release=${DEBIAN_RELEASE:-$host_release}
 
 # shellcheck source=test/debroot.sh
 . test/debroot.sh
@@ -41,9 +44,11 @@ tmp=$(mktemp -d /tmp/accmatch-debian.XXXXXX)
 # the build's test cluster runs as postgres and reads the package files
 chmod 755 "$tmp"
 root="$tmp/root"
+buildroot="$tmp/buildroot"
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	local rc=$?
+	[ -d "$buildroot" ] && debroot_umount "$buildroot"
 	[ -d "$root" ] && debroot_umount "$root"
 	if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
 		echo "debian: kept $tmp"
@@ -55,20 +60,52 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# a fresh copy of RELEASE's cached root at DIR, mounted
+fresh_root() {
+	debroot_prepare "$1"
+	cp -a "$(debroot_path "$1")" "$2"
+	debroot_mount "$2"
+}
+
+# the source tree as git sees it (no build products), into DIR
+copy_source() {
+	mkdir -p "$1"
+	git -C "$src" ls-files -z --cached --others --exclude-standard |
+		(cd "$src" && tar --null -T - -cf -) | tar -xf - -C "$1"
+}
+
 # 1. build
 start=$(date +%s)
-mkdir "$tmp/build" "$tmp/build/accmatch"
-git ls-files -z --cached --others --exclude-standard |
-	tar --null -T - -cf - | tar -xf - -C "$tmp/build/accmatch"
-cd "$tmp/build/accmatch"
-command -v dpkg-checkbuilddeps >/dev/null || apt_get install -y dpkg-dev >/dev/null
-if ! dpkg-checkbuilddeps 2>/dev/null; then
-	echo "debian: installing the build dependencies"
-	apt_get update >/dev/null
-	apt_get build-dep -y ./ >/dev/null
-fi
+mkdir "$tmp/build"
 echo "debian: dpkg-buildpackage -us -uc -b ($release)"
-if ! dpkg-buildpackage -us -uc -b >"$tmp/build.log" 2>&1; then
+if [ "$release" = "$host_release" ]; then
+	copy_source "$tmp/build/accmatch"
+	cd "$tmp/build/accmatch"
+	command -v dpkg-checkbuilddeps >/dev/null || apt_get install -y dpkg-dev >/dev/null
+	if ! dpkg-checkbuilddeps 2>/dev/null; then
+		echo "debian: installing the build dependencies"
+		apt_get update >/dev/null
+		apt_get build-dep -y ./ >/dev/null
+	fi
+	build_ok=0
+	dpkg-buildpackage -us -uc -b >"$tmp/build.log" 2>&1 || build_ok=$?
+	cd "$tmp/build"
+else
+	fresh_root "$release" "$buildroot"
+	copy_source "$buildroot/build/accmatch"
+	build_ok=0
+	debroot_run "$buildroot" bash -euc '
+		apt-get -q -o DPkg::Lock::Timeout=600 install -y --no-install-recommends dpkg-dev
+		cd /build/accmatch
+		apt-get -q -o DPkg::Lock::Timeout=600 build-dep -y ./
+		dpkg-buildpackage -us -uc -b
+	' >"$tmp/build.log" 2>&1 || build_ok=$?
+	cp "$buildroot"/build/*.deb "$tmp/build/" 2>/dev/null || true
+	debroot_umount "$buildroot"
+	[ "$build_ok" -ne 0 ] || rm -rf --one-file-system "$buildroot"
+	cd "$tmp/build"
+fi
+if [ "$build_ok" -ne 0 ]; then
 	tail -n 60 "$tmp/build.log"
 	echo "debian: the package build failed; its log: $tmp/build.log" >&2
 	exit 1
@@ -81,18 +118,18 @@ echo "debian: built ${debs[*]} in $(( $(date +%s) - start )) s"
 
 # 2. install into a copy of the cached root
 start=$(date +%s)
-debroot_prepare "$release"
-cp -a "$(debroot_path "$release")" "$root"
-# The package depends on the PostgreSQL it was built against, which may
-# come from this machine's -updates or -security suites: the root takes
-# this machine's apt sources (same release) and their keyrings.
-rm -f "$root/etc/apt/sources.list"
-for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-	[ -f "$f" ] && cp "$f" "$root$f"
-done
-cp -n /usr/share/keyrings/*.gpg "$root/usr/share/keyrings/" 2>/dev/null || true
-cp -n /etc/apt/trusted.gpg.d/* "$root/etc/apt/trusted.gpg.d/" 2>/dev/null || true
-debroot_mount "$root"
+fresh_root "$release" "$root"
+if [ "$release" = "$host_release" ]; then
+	# The package depends on the PostgreSQL it was built against, which
+	# may come from this machine's -updates or -security suites: the root
+	# takes this machine's apt sources (same release) and their keyrings.
+	rm -f "$root/etc/apt/sources.list"
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] && cp "$f" "$root$f"
+	done
+	cp -n /usr/share/keyrings/*.gpg "$root/usr/share/keyrings/" 2>/dev/null || true
+	cp -n /etc/apt/trusted.gpg.d/* "$root/etc/apt/trusted.gpg.d/" 2>/dev/null || true
+fi
 debroot_run "$root" apt-get -q -o DPkg::Lock::Timeout=600 update >"$tmp/install.log" 2>&1 || {
 	tail -n 20 "$tmp/install.log"
 	exit 1
