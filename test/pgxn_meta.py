@@ -61,6 +61,19 @@ def nonempty_string(where, value):
         problem(where, "must be a non-empty string")
 
 
+def nonempty_object(where, value):
+    """True if value is a non-empty object; else note the problem."""
+    if isinstance(value, dict) and value:
+        return True
+    problem(where, "must be a non-empty object")
+    return False
+
+
+def uri(where, value):
+    if not isinstance(value, str) or not URI.match(value):
+        problem(where, "must be a URI")
+
+
 def semver(where, value):
     if not isinstance(value, str) or not SEMVER.match(value):
         problem(where, f"{value!r} is not a SemVer version")
@@ -119,32 +132,28 @@ def check_spec(meta):
         if not lic:
             problem("license", "must not be empty")
         for name, url in lic.items():
-            if not isinstance(url, str) or not URI.match(url):
-                problem(f"license.{name}", "must be a URI")
+            uri(f"license.{name}", url)
     elif lic is not None:
         problem("license", "must be a string, a list or an object")
 
     prov = meta.get("provides")
-    if prov is not None:
-        if not isinstance(prov, dict) or not prov:
-            problem("provides", "must be a non-empty object")
-        else:
-            for ext, spec in prov.items():
-                where = f"provides.{ext}"
-                if not TERM.match(ext):
-                    problem(where, "the extension name is not a term")
-                if not isinstance(spec, dict):
-                    problem(where, "must be an object")
-                    continue
-                for key in ("file", "version"):
-                    if key not in spec:
-                        problem(where, f"required key {key!r} missing")
-                known_keys(where, spec, {"file", "version", "abstract", "docfile"})
-                if "version" in spec:
-                    semver(f"{where}.version", spec["version"])
-                for key in ("file", "docfile", "abstract"):
-                    if key in spec:
-                        nonempty_string(f"{where}.{key}", spec[key])
+    if prov is not None and nonempty_object("provides", prov):
+        for ext, spec in prov.items():
+            where = f"provides.{ext}"
+            if not TERM.match(ext):
+                problem(where, "the extension name is not a term")
+            if not isinstance(spec, dict):
+                problem(where, "must be an object")
+                continue
+            for key in ("file", "version"):
+                if key not in spec:
+                    problem(where, f"required key {key!r} missing")
+            known_keys(where, spec, {"file", "version", "abstract", "docfile"})
+            if "version" in spec:
+                semver(f"{where}.version", spec["version"])
+            for key in ("file", "docfile", "abstract"):
+                if key in spec:
+                    nonempty_string(f"{where}.{key}", spec[key])
 
     ms = meta.get("meta-spec")
     if ms is not None:
@@ -152,66 +161,58 @@ def check_spec(meta):
             problem("meta-spec", "must be an object with version \"1.0.0\"")
         else:
             known_keys("meta-spec", ms, {"version", "url"})
-            if "url" in ms and not URI.match(str(ms["url"])):
-                problem("meta-spec.url", "must be a URI")
+            if "url" in ms:
+                uri("meta-spec.url", ms["url"])
 
     pre = meta.get("prereqs")
-    if pre is not None:
-        if not isinstance(pre, dict) or not pre:
-            problem("prereqs", "must be a non-empty object")
-        else:
-            known_keys("prereqs", pre, PHASES)
-            for phase, rels in pre.items():
-                if custom(phase):
+    if pre is not None and nonempty_object("prereqs", pre):
+        known_keys("prereqs", pre, PHASES)
+        for phase, rels in pre.items():
+            if custom(phase):
+                continue
+            if not nonempty_object(f"prereqs.{phase}", rels):
+                continue
+            known_keys(f"prereqs.{phase}", rels, RELATIONSHIPS)
+            for rel, deps in rels.items():
+                where = f"prereqs.{phase}.{rel}"
+                if not nonempty_object(where, deps):
                     continue
-                if not isinstance(rels, dict) or not rels:
-                    problem(f"prereqs.{phase}", "must be a non-empty object")
-                    continue
-                known_keys(f"prereqs.{phase}", rels, RELATIONSHIPS)
-                for rel, deps in rels.items():
-                    where = f"prereqs.{phase}.{rel}"
-                    if not isinstance(deps, dict) or not deps:
-                        problem(where, "must be a non-empty object")
-                        continue
-                    for name, rng in deps.items():
-                        if not TERM.match(name):
-                            problem(where, f"{name!r} is not a term")
-                        version_range(f"{where}.{name}", rng)
+                for name, rng in deps.items():
+                    if not TERM.match(name):
+                        problem(where, f"{name!r} is not a term")
+                    version_range(f"{where}.{name}", rng)
 
     if "release_status" in meta and meta["release_status"] not in (
             "stable", "testing", "unstable"):
         problem("release_status", "must be stable, testing or unstable")
 
     res = meta.get("resources")
-    if res is not None:
-        if not isinstance(res, dict) or not res:
-            problem("resources", "must be a non-empty object")
-        else:
-            known_keys("resources", res, {"homepage", "bugtracker", "repository"})
-            if "homepage" in res and not URI.match(str(res["homepage"])):
-                problem("resources.homepage", "must be a URI")
-            bt = res.get("bugtracker")
-            if bt is not None:
-                if not isinstance(bt, dict) or not ("web" in bt or "mailto" in bt):
-                    problem("resources.bugtracker", "needs web or mailto")
-                else:
-                    known_keys("resources.bugtracker", bt, {"web", "mailto"})
-                    if "web" in bt and not URI.match(str(bt["web"])):
-                        problem("resources.bugtracker.web", "must be a URI")
-                    if "mailto" in bt and not EMAIL.match(str(bt["mailto"])):
-                        problem("resources.bugtracker.mailto", "must be an email address")
-            repo = res.get("repository")
-            if repo is not None:
-                if not isinstance(repo, dict) or not (
-                        "web" in repo or ("url" in repo and "type" in repo)):
-                    problem("resources.repository", "needs web, or url and type")
-                else:
-                    known_keys("resources.repository", repo, {"url", "web", "type"})
-                    for key in ("url", "web"):
-                        if key in repo and not URI.match(str(repo[key])):
-                            problem(f"resources.repository.{key}", "must be a URI")
-                    if "type" in repo and not re.match(r"^[a-z]+$", str(repo["type"])):
-                        problem("resources.repository.type", "must be a lowercase word")
+    if res is not None and nonempty_object("resources", res):
+        known_keys("resources", res, {"homepage", "bugtracker", "repository"})
+        if "homepage" in res:
+            uri("resources.homepage", res["homepage"])
+        bt = res.get("bugtracker")
+        if bt is not None:
+            if not isinstance(bt, dict) or not ("web" in bt or "mailto" in bt):
+                problem("resources.bugtracker", "needs web or mailto")
+            else:
+                known_keys("resources.bugtracker", bt, {"web", "mailto"})
+                if "web" in bt:
+                    uri("resources.bugtracker.web", bt["web"])
+                if "mailto" in bt and not EMAIL.match(str(bt["mailto"])):
+                    problem("resources.bugtracker.mailto", "must be an email address")
+        repo = res.get("repository")
+        if repo is not None:
+            if not isinstance(repo, dict) or not (
+                    "web" in repo or ("url" in repo and "type" in repo)):
+                problem("resources.repository", "needs web, or url and type")
+            else:
+                known_keys("resources.repository", repo, {"url", "web", "type"})
+                for key in ("url", "web"):
+                    if key in repo:
+                        uri(f"resources.repository.{key}", repo[key])
+                if "type" in repo and not re.match(r"^[a-z]+$", str(repo["type"])):
+                    problem("resources.repository.type", "must be a lowercase word")
 
     tags = meta.get("tags")
     if tags is not None:
