@@ -228,9 +228,10 @@ FROM rows_before WHERE view = 'payment_match';
 
 -- The update, to the default version through the update scripts.
 ALTER EXTENSION accmatch UPDATE;
-SELECT e.extversion = a.default_version AS updated_to_default
-FROM pg_extension e JOIN pg_available_extensions a ON a.name = e.extname
-WHERE e.extname = 'accmatch';
+SELECT extversion = (SELECT value FROM fresh_catalog
+		WHERE object = 'extension accmatch' AND property = 'version')
+	AS updated_to_default
+FROM pg_extension WHERE extname = 'accmatch';
 
 -- The updated extension must equal the fresh install, property by
 -- property: any row here is a difference.
