@@ -14,12 +14,14 @@ OBJS = \
 	src/documents.o
 
 EXTENSION = accmatch
-DATA = accmatch--1.0.sql
+DATA = accmatch--1.0.sql accmatch--1.0--1.1.sql accmatch--1.1.sql
 
-REGRESS = setup match_rules match_errors match_types match_partition summary documents summary_parallel cleanup
+REGRESS = setup upgrade match_rules match_errors match_types match_partition summary documents summary_parallel cleanup
 # results/ goes under REGRESS_OUTPUTDIR (test/valgrind.sh points it elsewhere)
 REGRESS_OUTPUTDIR ?= .
-REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR) --load-extension=accmatch
+# (PGXS passes --inputdir=$(srcdir), so the tests are found from a build
+# directory too)
+REGRESS_OPTS = --outputdir=$(REGRESS_OUTPUTDIR) --load-extension=accmatch
 
 # Server headers are system headers: -Wextra then speaks of our code only.
 PG_CPPFLAGS = -isystem $(includedir_server)
@@ -31,7 +33,29 @@ include $(PGXS)
 $(OBJS): src/accmatch.h
 $(MATCH_OBJS): src/match.h
 
+# Out-of-tree builds (make -f SRCDIR/Makefile VPATH=SRCDIR, as Debian's
+# pg_buildext runs it in build-NN/): the objects go to src/ under the
+# build directory, which must exist before the compiler writes there.
+ifneq ($(VPATH),)
+$(shell mkdir -p src)
+endif
+
 # pgTAP suite; needs a running server and pgTAP installed (see test/check.sh).
 .PHONY: prove
 prove:
-	pg_prove --failures test/*.sql
+	pg_prove --failures $(srcdir)/test/*.sql
+
+# PGXN release archive: accmatch-<version>.zip, <version> being the release
+# version in META.json, made by git archive from the committed HEAD
+# (test/pgxn.sh checks it).
+.PHONY: dist
+dist:
+	version=$$(grep -m 1 -o '"version": *"[^"]*"' $(srcdir)/META.json | cut -d '"' -f 4) && \
+	git -C $(srcdir) archive --format=zip --prefix=$(EXTENSION)-$$version/ \
+		--output=$(CURDIR)/$(EXTENSION)-$$version.zip HEAD && \
+	echo "$(EXTENSION)-$$version.zip"
+
+# make print-VAR prints the value of VAR (the test scripts read REGRESS and
+# REGRESS_OPTS this way)
+print-%:
+	@echo '$($*)'

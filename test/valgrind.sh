@@ -44,6 +44,19 @@ PGTAP_TESTS=${PGTAP_TESTS-test/security.sql test/fuzz_documents.sql}
 
 command -v valgrind >/dev/null || { echo "valgrind: not installed" >&2; exit 2; }
 
+# The whole suite runs unless VALGRIND_REGRESS picks tests: then every
+# pg_regress file must be in the Makefile's REGRESS, or it would be skipped.
+if [ -z "${VALGRIND_REGRESS:-}" ]; then
+	regress=" $(make -s --no-print-directory PG_CONFIG="$PG_CONFIG" print-REGRESS) "
+	for f in sql/*.sql; do
+		t=$(basename "$f" .sql)
+		case "$regress" in
+			*" $t "*) ;;
+			*) echo "valgrind: $f is not in the Makefile's REGRESS" >&2; exit 1 ;;
+		esac
+	done
+fi
+
 as_pg=()
 [ "$(id -u)" -eq 0 ] && as_pg=(runuser -u postgres --)
 
@@ -121,7 +134,13 @@ echo "valgrind: tests done after $(( $(date +%s) - start )) s"
 # Split the logs into error records and sort them: ours (a frame of
 # accmatch.so, of one of our source files, or of one of our C functions)
 # or someone else's.  A record is printed with its file.
-ours_re='accmatch\.so|[( ](match|match_input|summary|documents)\.c:[0-9]+\)|(match_payments|match_resolve_table|match_check_same_types|month_map_[a-z_]+|match_reader_[a-z_]+|action_summary_[a-z_]+|account_actions)[ (]'
+# (every C file of src/, so a new one is covered without an edit here)
+c_files=
+for f in src/*.c; do
+	f=${f##*/}
+	c_files+="${c_files:+|}${f%.c}"
+done
+ours_re='accmatch\.so|[( ]('"$c_files"')\.c:[0-9]+\)|(match_payments|match_resolve_table|match_check_same_types|month_map_[a-z_]+|match_reader_[a-z_]+|action_summary_[a-z_]+|account_actions)[ (]'
 report="$tmp/valgrind-errors.txt"
 : >"$report"
 ours=0

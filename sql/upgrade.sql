@@ -1,0 +1,257 @@
+--
+-- upgrade: install the oldest version, update it to the default version
+-- through the update scripts, and check that the result is the extension a
+-- fresh install of the default version gives: the same member objects, with
+-- the same definitions and comments.  Data and views built on the old
+-- version must survive the update and give the same rows.
+--
+-- It works in a database of its own, so the other tests' objects do not
+-- matter and the extension they use is left alone.  The comparison walks
+-- the catalogs for whatever objects the extension has, so a new object
+-- needs no change here: created by the fresh install script but not by an
+-- update script (or differently), it shows up below as a difference.
+--
+SET client_min_messages = warning;
+SELECT current_database() AS regress_db \gset
+DROP DATABASE IF EXISTS accmatch_upgrade;
+CREATE DATABASE accmatch_upgrade;
+\c accmatch_upgrade
+SET client_min_messages = warning;
+
+-- Every member object of the extension as (object, property, value).
+-- OIDs are never compared: references print as names and signatures.
+CREATE VIEW accmatch_catalog (object, property, value) AS
+WITH member AS (
+	SELECT d.classid, d.objid,
+		pg_describe_object(d.classid, d.objid, d.objsubid) AS object
+	FROM pg_depend d
+	JOIN pg_extension e ON e.oid = d.refobjid
+	WHERE d.refclassid = 'pg_extension'::regclass
+		AND e.extname = 'accmatch' AND d.deptype = 'e'
+)
+-- the extension itself
+SELECT 'extension accmatch', p.property, p.value
+FROM pg_extension e
+CROSS JOIN LATERAL (VALUES
+	('version', e.extversion),
+	('schema', e.extnamespace::regnamespace::text),
+	('relocatable', e.extrelocatable::text),
+	('configuration tables', e.extconfig::regclass[]::text),
+	('configuration conditions', e.extcondition::text)
+) AS p (property, value)
+WHERE e.extname = 'accmatch'
+UNION ALL
+-- every member and its comment
+SELECT m.object, 'comment', c.description
+FROM member m
+LEFT JOIN pg_description c
+	ON c.classoid = m.classid AND c.objoid = m.objid AND c.objsubid = 0
+UNION ALL
+-- functions, aggregates and procedures
+SELECT m.object, p.property, p.value
+FROM member m
+JOIN pg_proc f ON m.classid = 'pg_proc'::regclass AND f.oid = m.objid
+CROSS JOIN LATERAL (VALUES
+	('kind', f.prokind::text),
+	('arguments', pg_get_function_arguments(f.oid)),
+	('result', pg_get_function_result(f.oid)),
+	('volatility', f.provolatile::text),
+	('strict', f.proisstrict::text),
+	('parallel', f.proparallel::text),
+	('security definer', f.prosecdef::text),
+	('leakproof', f.proleakproof::text),
+	('cost', f.procost::text),
+	('rows', f.prorows::text),
+	('support', f.prosupport::regprocedure::text),
+	('language', (SELECT l.lanname::text FROM pg_language l WHERE l.oid = f.prolang)),
+	('library', f.probin),
+	('symbol', f.prosrc),
+	('settings', f.proconfig::text),
+	('owner', pg_get_userbyid(f.proowner)::text),
+	('privileges', f.proacl::text)
+) AS p (property, value)
+UNION ALL
+-- aggregates: support functions and their settings
+SELECT m.object, p.property, p.value
+FROM member m
+JOIN pg_aggregate a ON m.classid = 'pg_proc'::regclass AND a.aggfnoid = m.objid
+CROSS JOIN LATERAL (VALUES
+	('aggregate kind', a.aggkind::text),
+	('direct arguments', a.aggnumdirectargs::text),
+	('transition function', a.aggtransfn::regprocedure::text),
+	('final function', a.aggfinalfn::regprocedure::text),
+	('combine function', a.aggcombinefn::regprocedure::text),
+	('serialization function', a.aggserialfn::regprocedure::text),
+	('deserialization function', a.aggdeserialfn::regprocedure::text),
+	('moving transition function', a.aggmtransfn::regprocedure::text),
+	('moving inverse function', a.aggminvtransfn::regprocedure::text),
+	('moving final function', a.aggmfinalfn::regprocedure::text),
+	('final extra', a.aggfinalextra::text),
+	('moving final extra', a.aggmfinalextra::text),
+	('final modify', a.aggfinalmodify::text),
+	('moving final modify', a.aggmfinalmodify::text),
+	('sort operator', a.aggsortop::regoperator::text),
+	('state type', a.aggtranstype::regtype::text),
+	('state space', a.aggtransspace::text),
+	('moving state type', a.aggmtranstype::regtype::text),
+	('moving state space', a.aggmtransspace::text),
+	('initial value', a.agginitval),
+	('moving initial value', a.aggminitval)
+) AS p (property, value)
+UNION ALL
+-- types
+SELECT m.object, p.property, p.value
+FROM member m
+JOIN pg_type t ON m.classid = 'pg_type'::regclass AND t.oid = m.objid
+CROSS JOIN LATERAL (VALUES
+	('type', t.typtype::text),
+	('length', t.typlen::text),
+	('by value', t.typbyval::text),
+	('category', t.typcategory::text),
+	('input', t.typinput::regprocedure::text),
+	('output', t.typoutput::regprocedure::text),
+	('receive', t.typreceive::regprocedure::text),
+	('send', t.typsend::regprocedure::text),
+	('alignment', t.typalign::text),
+	('storage', t.typstorage::text),
+	('base type', t.typbasetype::regtype::text),
+	('element type', t.typelem::regtype::text),
+	('not null', t.typnotnull::text),
+	('default', t.typdefault),
+	('privileges', t.typacl::text)
+) AS p (property, value)
+UNION ALL
+-- tables and views: columns and definitions
+SELECT m.object, p.property, p.value
+FROM member m
+JOIN pg_class r ON m.classid = 'pg_class'::regclass AND r.oid = m.objid
+CROSS JOIN LATERAL (VALUES
+	('relation kind', r.relkind::text),
+	('columns', (SELECT string_agg(format('%s %s%s', a.attname,
+			format_type(a.atttypid, a.atttypmod),
+			CASE WHEN a.attnotnull THEN ' not null' ELSE '' END), ', '
+			ORDER BY a.attnum)
+		FROM pg_attribute a
+		WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped)),
+	('view definition', CASE WHEN r.relkind IN ('v', 'm') THEN pg_get_viewdef(r.oid) END),
+	('privileges', r.relacl::text)
+) AS p (property, value)
+UNION ALL
+-- operators
+SELECT m.object, p.property, p.value
+FROM member m
+JOIN pg_operator o ON m.classid = 'pg_operator'::regclass AND o.oid = m.objid
+CROSS JOIN LATERAL (VALUES
+	('function', o.oprcode::regprocedure::text),
+	('result', o.oprresult::regtype::text),
+	('commutator', o.oprcom::regoperator::text),
+	('negator', o.oprnegate::regoperator::text),
+	('restriction', o.oprrest::regprocedure::text),
+	('join', o.oprjoin::regprocedure::text),
+	('merges', o.oprcanmerge::text),
+	('hashes', o.oprcanhash::text)
+) AS p (property, value)
+UNION ALL
+-- casts
+SELECT m.object, p.property, p.value
+FROM member m
+JOIN pg_cast c ON m.classid = 'pg_cast'::regclass AND c.oid = m.objid
+CROSS JOIN LATERAL (VALUES
+	('function', c.castfunc::regprocedure::text),
+	('context', c.castcontext::text),
+	('method', c.castmethod::text)
+) AS p (property, value);
+
+-- A fresh install of the default version, as the reference.
+CREATE EXTENSION accmatch;
+CREATE TABLE fresh_catalog AS SELECT * FROM accmatch_catalog;
+DROP EXTENSION accmatch;
+
+-- The reference has what the comparison needs: functions with their
+-- settings, an aggregate with its support functions, comments.
+SELECT count(*) FILTER (WHERE property = 'volatility') > 0 AS has_functions,
+	count(*) FILTER (WHERE property = 'combine function' AND value <> '-') > 0 AS has_combine,
+	count(*) FILTER (WHERE property = 'serialization function' AND value <> '-') > 0 AS has_serial,
+	count(*) FILTER (WHERE property = 'comment' AND value IS NOT NULL) > 0 AS has_comments
+FROM fresh_catalog;
+
+-- The oldest version, and data and views built on it.
+CREATE EXTENSION accmatch VERSION '1.0';
+
+CREATE TABLE action_log (account int, type text, created_at timestamptz);
+INSERT INTO action_log
+SELECT i % 5, (ARRAY['create', 'read', 'update', 'delete', 'login'])[i % 7 % 5 + 1],
+	timestamptz '2024-01-01 00:00:00+00' + i * interval '37 minutes'
+FROM generate_series(1, 300) AS i;
+CREATE VIEW account_summary AS
+SELECT account, action_summary(type, created_at) AS summary
+FROM action_log GROUP BY account;
+CREATE MATERIALIZED VIEW account_summary_stored AS
+SELECT * FROM account_summary;
+
+CREATE TABLE accrual (id int, date date, month int);
+CREATE TABLE payment (id int, date date, month int);
+INSERT INTO accrual
+SELECT i, date '2024-01-01' + i * 9, (i * 9 / 30) % 12 + 1 FROM generate_series(1, 40) AS i;
+INSERT INTO payment
+SELECT i, date '2024-01-05' + i * 8, (i * 5 / 30) % 12 + 1 FROM generate_series(1, 50) AS i;
+CREATE VIEW payment_match AS
+SELECT * FROM match_payments('payment', 'accrual', 'month_first');
+
+CREATE TABLE account_doc (doc jsonb);
+INSERT INTO account_doc
+SELECT jsonb_build_object('number', 'A' || a, 'sessions', jsonb_agg(jsonb_build_object(
+	'actions', jsonb_build_array(jsonb_build_object('type', type,
+		'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))))))
+FROM action_log AS l (a, type, created_at)
+GROUP BY a;
+CREATE VIEW doc_summary AS
+SELECT account_actions(doc) AS summary FROM account_doc;
+
+-- What the views give and how they are defined, before the update.
+CREATE VIEW view_rows (view, row) AS
+SELECT 'account_summary', to_jsonb(s) FROM account_summary s
+UNION ALL SELECT 'account_summary_stored', to_jsonb(s) FROM account_summary_stored s
+UNION ALL SELECT 'payment_match', to_jsonb(s) FROM payment_match s
+UNION ALL SELECT 'doc_summary', to_jsonb(s) FROM doc_summary s
+UNION ALL
+SELECT 'definition of ' || c.relname, to_jsonb(pg_get_viewdef(c.oid))
+FROM pg_class c
+WHERE c.relname IN ('account_summary', 'account_summary_stored',
+	'payment_match', 'doc_summary');
+CREATE TABLE rows_before AS SELECT * FROM view_rows;
+
+SELECT view, count(*) FROM rows_before GROUP BY view ORDER BY view;
+SELECT count(*) FILTER (WHERE row -> 'accrual_id' <> 'null') AS matched,
+	count(*) FILTER (WHERE row -> 'accrual_id' = 'null') AS unmatched
+FROM rows_before WHERE view = 'payment_match';
+
+-- The update, to the default version through the update scripts.
+ALTER EXTENSION accmatch UPDATE;
+SELECT extversion = (SELECT value FROM fresh_catalog
+		WHERE object = 'extension accmatch' AND property = 'version')
+	AS updated_to_default
+FROM pg_extension WHERE extname = 'accmatch';
+
+-- The updated extension must equal the fresh install, property by
+-- property: any row here is a difference.
+SELECT 'fresh install only' AS side, * FROM (
+	SELECT * FROM fresh_catalog EXCEPT ALL SELECT * FROM accmatch_catalog) AS d
+UNION ALL
+SELECT 'update only', * FROM (
+	SELECT * FROM accmatch_catalog EXCEPT ALL SELECT * FROM fresh_catalog) AS d
+ORDER BY 2, 3, 1;
+
+-- The views give the same rows after the update, the materialized view
+-- too once refreshed: any row here is a difference.
+REFRESH MATERIALIZED VIEW account_summary_stored;
+SELECT 'before update only' AS side, * FROM (
+	SELECT * FROM rows_before EXCEPT ALL SELECT * FROM view_rows) AS d
+UNION ALL
+SELECT 'after update only', * FROM (
+	SELECT * FROM view_rows EXCEPT ALL SELECT * FROM rows_before) AS d
+ORDER BY 2, 3, 1;
+
+\c :regress_db
+SET client_min_messages = warning;
+DROP DATABASE accmatch_upgrade;
