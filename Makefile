@@ -6,7 +6,9 @@ OBJS = \
 	src/match.o \
 	src/match_input.o \
 	src/summary.o \
-	src/documents.o
+	src/summary_agg.o \
+	src/account_actions.o \
+	src/created_at.o
 
 EXTENSION = accmatch
 DATA = accmatch--1.0.sql
@@ -24,6 +26,10 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): src/accmatch.h
+src/summary.o src/summary_agg.o: src/summary.h src/summary_int.h
+src/summary_agg.o: src/compat.h
+src/account_actions.o: src/summary.h src/created_at.h
+src/created_at.o: src/created_at.h
 
 # pgTAP suite; needs a running server and pgTAP installed (see test/check.sh).
 .PHONY: prove

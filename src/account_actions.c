@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * documents.c
+ * account_actions.c
  *	  account_actions(doc jsonb): the action summary of one MongoDB-style
  *	  account document.
  *
@@ -17,11 +17,8 @@
  * created_at may be a string, read exactly as a ::timestamptz cast reads it
  * (strings without a zone are in the session TimeZone), or MongoDB Extended
  * JSON: {"$date": "<string>"}, {"$date": {"$numberLong": "<ms>"}} or
- * {"$date": <ms>}, milliseconds since the Unix epoch.  The usual ISO-8601
- * shape is read by a fast path that gives exactly what the cast gives;
- * other strings go through PostgreSQL's own ParseDateTime and
- * DecodeDateTime, whose error codes are turned into our errors, rather than
- * catching errors with PG_TRY, which would cost a setjmp per action.
+ * {"$date": <ms>}, milliseconds since the Unix epoch.  This file finds the
+ * value and reports its errors; created_at.c reads it.
  *
  * Anything malformed is an error of SQLSTATE class 22 whose message names
  * the place, as a path with 0-based indexes like
@@ -29,30 +26,17 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "accmatch.h"
+#include "postgres.h"
 
-#include "common/int.h"
+#include "fmgr.h"
 #include "miscadmin.h"
-#include "pgtime.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
-#include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
-#include "utils/numeric.h"
+
+#include "created_at.h"
+#include "summary.h"
 
 PG_FUNCTION_INFO_V1(account_actions);
-
-/* Milliseconds from the Unix epoch to the PostgreSQL epoch (2000-01-01). */
-#define UNIX_TO_PG_EPOCH_MS \
-	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000)
-
-/* Outcome of reading a date. */
-typedef enum DateStatus
-{
-	DATE_OK,
-	DATE_BAD_FORMAT,			/* 22007 */
-	DATE_OUT_OF_RANGE			/* 22008 */
-} DateStatus;
 
 /* Where the walk is, for messages: -1 when not inside that level. */
 typedef struct WalkPosition
@@ -134,9 +118,9 @@ get_key(JsonbContainer *object, const char *key, JsonbValue *result)
 }
 
 /*
- * Error context for the datetime decoder, which in PostgreSQL 15 still
- * raises some errors itself (an unknown time zone name): it adds where in
- * the document the string was.
+ * Error context for the datetime decoder, which raises some errors itself
+ * (an unknown time zone name): it adds where in the document the string
+ * was.
  */
 static void
 created_at_context(void *arg)
@@ -147,269 +131,26 @@ created_at_context(void *arg)
 			   doc_path(pos->session, "actions", pos->action, "created_at"));
 }
 
-/* Value of the n decimal digits at s, or -1 if one is not a digit. */
-static inline int
-read_digits(const char *s, int n)
-{
-	int			value = 0;
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		value = value * 10 + (s[i] - '0');
-	}
-	return value;
-}
-
 /*
- * Read the shape nearly every document uses,
- * YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}][Z|+HH|+HH:MM|+HHMM] (or -), without the
- * general datetime parser, which is most of the cost of a document.  It
- * returns false for anything else, and for anything outside the plain
- * ranges (year 0, day 31 of a short month, hour 24, second 60, more than six
- * fractional digits, an offset over 15 hours...), leaving those to the
- * general path; what it accepts it reads exactly as timestamptz_in does,
- * down to resolving a zoneless time in the session TimeZone with the same
- * DetermineTimeZoneOffset call.
+ * Read a date string (not NUL-terminated) with created_at_from_string,
+ * under an error context naming the place of the string.
  */
-static bool
-parse_iso_fast(const char *s, int len, TimestampTz *result)
-{
-	struct pg_tm tt;
-	fsec_t		fsec = 0;
-	int			tz;
-	int			pos;
-
-	if (len < 19 || s[4] != '-' || s[7] != '-' ||
-		(s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
-		return false;
-
-	memset(&tt, 0, sizeof(tt));
-	tt.tm_year = read_digits(s, 4);
-	tt.tm_mon = read_digits(s + 5, 2);
-	tt.tm_mday = read_digits(s + 8, 2);
-	tt.tm_hour = read_digits(s + 11, 2);
-	tt.tm_min = read_digits(s + 14, 2);
-	tt.tm_sec = read_digits(s + 17, 2);
-	if (tt.tm_year < 1 || tt.tm_mon < 1 || tt.tm_mon > 12 ||
-		tt.tm_mday < 1 ||
-		tt.tm_mday > day_tab[isleap(tt.tm_year)][tt.tm_mon - 1] ||
-		tt.tm_hour < 0 || tt.tm_hour > 23 ||
-		tt.tm_min < 0 || tt.tm_min > 59 ||
-		tt.tm_sec < 0 || tt.tm_sec > 59)
-		return false;
-
-	pos = 19;
-	if (pos < len && s[pos] == '.')
-	{
-		int			ndigits = 0;
-
-		pos++;
-		while (pos < len && s[pos] >= '0' && s[pos] <= '9')
-		{
-			if (++ndigits > 6)
-				return false;
-			fsec = fsec * 10 + (s[pos++] - '0');
-		}
-		if (ndigits == 0)
-			return false;
-		for (; ndigits < 6; ndigits++)
-			fsec *= 10;
-	}
-
-	if (pos == len)
-		tz = DetermineTimeZoneOffset(&tt, session_timezone);
-	else if (s[pos] == 'Z' && pos + 1 == len)
-		tz = 0;
-	else if (s[pos] == '+' || s[pos] == '-')
-	{
-		const char *z = s + pos + 1;
-		int			zlen = len - pos - 1;
-		int			hour;
-		int			minute = 0;
-
-		hour = zlen >= 2 ? read_digits(z, 2) : -1;
-		if (zlen == 5 && z[2] == ':')
-			minute = read_digits(z + 3, 2);
-		else if (zlen == 4)
-			minute = read_digits(z + 2, 2);
-		else if (zlen != 2)
-			return false;
-		if (hour < 0 || hour > 15 || minute < 0 || minute > 59)
-			return false;
-
-		/* PostgreSQL counts zone offsets in seconds west of UTC. */
-		tz = hour * SECS_PER_HOUR + minute * SECS_PER_MINUTE;
-		if (s[pos] == '+')
-			tz = -tz;
-	}
-	else
-		return false;
-
-	return tm2timestamp(&tt, fsec, &tz, result) == 0;
-}
-
-/*
- * Read a date string as timestamptz_in would, but report failure as a
- * status instead of raising, so a bad date can be reported with its path at
- * no per-action cost.  The string is not NUL-terminated.
- */
-static DateStatus
+static CreatedAtStatus
 parse_date_string(const char *s, int len, WalkPosition *pos,
 				  TimestampTz *result)
 {
-	char		stackbuf[MAXDATELEN + 1];
-	char	   *str;
-	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
-	char	   *field[MAXDATEFIELDS];
-	int			ftype[MAXDATEFIELDS];
-	int			nf;
-	int			dtype;
-	int			tz;
-	int			dterr;
-	struct pg_tm tt;
-	fsec_t		fsec;
 	ErrorContextCallback errcallback;
-
-	if (parse_iso_fast(s, len, result))
-		return DATE_OK;
-
-	str = len < (int) sizeof(stackbuf) ? stackbuf : palloc(len + 1);
-	memcpy(str, s, len);
-	str[len] = '\0';
+	CreatedAtStatus status;
 
 	errcallback.callback = created_at_context;
 	errcallback.arg = pos;
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	dterr = ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
-						  MAXDATEFIELDS, &nf);
-	if (dterr == 0)
-		dterr = DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz);
+	status = created_at_from_string(s, len, result);
 
 	error_context_stack = errcallback.previous;
-
-	if (str != stackbuf)
-		pfree(str);
-
-	if (dterr == DTERR_FIELD_OVERFLOW || dterr == DTERR_MD_FIELD_OVERFLOW ||
-		dterr == DTERR_TZDISP_OVERFLOW)
-		return DATE_OUT_OF_RANGE;
-	if (dterr != 0)
-		return DATE_BAD_FORMAT;
-
-	switch (dtype)
-	{
-		case DTK_DATE:
-			if (tm2timestamp(&tt, fsec, &tz, result) != 0)
-				return DATE_OUT_OF_RANGE;
-			return DATE_OK;
-		case DTK_EPOCH:
-			*result = SetEpochTimestamp();
-			return DATE_OK;
-		case DTK_LATE:
-			TIMESTAMP_NOEND(*result);
-			return DATE_OK;
-		case DTK_EARLY:
-			TIMESTAMP_NOBEGIN(*result);
-			return DATE_OK;
-		default:
-			return DATE_BAD_FORMAT;
-	}
-}
-
-/*
- * Turn milliseconds since the Unix epoch into a timestamptz, checking the
- * range without overflowing on the way.
- */
-static DateStatus
-ms_to_timestamptz(int64 ms, TimestampTz *result)
-{
-	int64		pg_ms;
-	int64		us;
-
-	if (pg_sub_s64_overflow(ms, UNIX_TO_PG_EPOCH_MS, &pg_ms) ||
-		pg_mul_s64_overflow(pg_ms, 1000, &us) ||
-		!IS_VALID_TIMESTAMP(us))
-		return DATE_OUT_OF_RANGE;
-	*result = us;
-	return DATE_OK;
-}
-
-/*
- * Read a $numberLong string: an optional sign and decimal digits, the way
- * MongoDB writes a 64-bit integer.
- */
-static DateStatus
-parse_number_long(const char *s, int len, TimestampTz *result)
-{
-	int			i = 0;
-	bool		negative = false;
-	int64		ms = 0;
-
-	if (len > 0 && (s[0] == '-' || s[0] == '+'))
-	{
-		negative = (s[0] == '-');
-		i++;
-	}
-	if (i == len)
-		return DATE_BAD_FORMAT;
-
-	/* Accumulate negatively, so that the minimum int64 fits. */
-	for (; i < len; i++)
-	{
-		if (s[i] < '0' || s[i] > '9')
-			return DATE_BAD_FORMAT;
-		if (pg_mul_s64_overflow(ms, 10, &ms) ||
-			pg_sub_s64_overflow(ms, s[i] - '0', &ms))
-			return DATE_OUT_OF_RANGE;
-	}
-	if (!negative)
-	{
-		if (ms == PG_INT64_MIN)
-			return DATE_OUT_OF_RANGE;
-		ms = -ms;
-	}
-	return ms_to_timestamptz(ms, result);
-}
-
-/*
- * Turn a JSON number of milliseconds since the Unix epoch into a
- * timestamptz.  A fraction is kept to the microsecond, rounding like
- * timestamptz input does.  All numeric steps are ones that report errors
- * instead of raising them; this is the rare form, so allocations are fine.
- */
-static DateStatus
-numeric_ms_to_timestamptz(Numeric ms, TimestampTz *result)
-{
-	bool		have_error = false;
-	Numeric		us;
-	Datum		low = NumericGetDatum(int64_to_numeric(MIN_TIMESTAMP));
-	Datum		end = NumericGetDatum(int64_to_numeric(END_TIMESTAMP));
-
-	us = numeric_sub_opt_error(ms, int64_to_numeric(UNIX_TO_PG_EPOCH_MS),
-							   &have_error);
-	if (!have_error)
-		us = numeric_mul_opt_error(us, int64_to_numeric(1000), &have_error);
-	if (have_error)
-		return DATE_OUT_OF_RANGE;
-	us = DatumGetNumeric(DirectFunctionCall2(numeric_round,
-											 NumericGetDatum(us),
-											 Int32GetDatum(0)));
-
-	/* In range, the conversion to int8 below cannot fail. */
-	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-										  NumericGetDatum(us), low)) < 0 ||
-		DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-										  NumericGetDatum(us), end)) >= 0)
-		return DATE_OUT_OF_RANGE;
-
-	*result = DatumGetInt64(DirectFunctionCall1(numeric_int8,
-												NumericGetDatum(us)));
-	return DATE_OK;
+	return status;
 }
 
 /*
@@ -432,7 +173,7 @@ bad_created_at_shape(WalkPosition *pos, const char *detail)
  * a wrong shape; the status says whether its text or number was usable.
  * *what is set to the text shown in a message about that value.
  */
-static DateStatus
+static CreatedAtStatus
 parse_extended_date(JsonbContainer *object, WalkPosition *pos,
 					TimestampTz *result, char **what)
 {
@@ -454,7 +195,7 @@ parse_extended_date(JsonbContainer *object, WalkPosition *pos,
 		Datum		number = NumericGetDatum(date.val.numeric);
 
 		*what = DatumGetCString(DirectFunctionCall1(numeric_out, number));
-		return numeric_ms_to_timestamptz(date.val.numeric, result);
+		return created_at_from_ms_numeric(date.val.numeric, result);
 	}
 	if (!is_object(&date) ||
 		JsonContainerSize(date.val.binary.data) != 1 ||
@@ -464,8 +205,8 @@ parse_extended_date(JsonbContainer *object, WalkPosition *pos,
 		bad_created_at_shape(pos, "\"$date\" must be a string, a number, or an object {\"$numberLong\": <string>}.");
 
 	*what = pnstrdup(number_long.val.string.val, number_long.val.string.len);
-	return parse_number_long(number_long.val.string.val,
-							 number_long.val.string.len, result);
+	return created_at_from_ms_string(number_long.val.string.val,
+									 number_long.val.string.len, result);
 }
 
 /*
@@ -477,7 +218,7 @@ read_created_at(JsonbContainer *action, WalkPosition *pos,
 				TimestampTz *result)
 {
 	JsonbValue	v;
-	DateStatus	status;
+	CreatedAtStatus status;
 	char	   *what;
 
 	if (!get_key(action, "created_at", &v))
@@ -487,14 +228,14 @@ read_created_at(JsonbContainer *action, WalkPosition *pos,
 	{
 		status = parse_date_string(v.val.string.val, v.val.string.len, pos,
 								   result);
-		if (status == DATE_OK)
+		if (status == CREATED_AT_OK)
 			return true;
 		what = pnstrdup(v.val.string.val, v.val.string.len);
 	}
 	else if (is_object(&v))
 	{
 		status = parse_extended_date(v.val.binary.data, pos, result, &what);
-		if (status == DATE_OK)
+		if (status == CREATED_AT_OK)
 			return true;
 	}
 	else
@@ -502,7 +243,7 @@ read_created_at(JsonbContainer *action, WalkPosition *pos,
 							 psprintf("Expected a string, an object {\"$date\": ...} or null, found %s.",
 									  value_kind(&v)));
 
-	if (status == DATE_OUT_OF_RANGE)
+	if (status == CREATED_AT_OUT_OF_RANGE)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("created_at out of range at %s",
@@ -582,40 +323,14 @@ add_session(ActionSummary *summary, JsonbContainer *session,
 		else
 		{
 			/*
-			 * An action without a type is ignored, as the aggregate ignores
-			 * a NULL type; its created_at must still be well-formed.
+			 * An action without a type is ignored, as the aggregate ignores a
+			 * NULL type; its created_at must still be well-formed.
 			 */
 			(void) read_created_at(action->val.binary.data, pos, &created_at);
 		}
 		pfree(action);
 	}
 	pos->action = -1;
-}
-
-/*
- * Push a value built by action_summary_to_jsonb_value (an array of objects
- * of scalars) into a parse state, for the rare result that needs one.
- */
-static void
-push_summary_array(JsonbParseState **state, const JsonbValue *array)
-{
-	int			i;
-	int			k;
-
-	pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
-	for (i = 0; i < array->val.array.nElems; i++)
-	{
-		const JsonbValue *entry = &array->val.array.elems[i];
-
-		pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-		for (k = 0; k < entry->val.object.nPairs; k++)
-		{
-			pushJsonbValue(state, WJB_KEY, &entry->val.object.pairs[k].key);
-			pushJsonbValue(state, WJB_VALUE, &entry->val.object.pairs[k].value);
-		}
-		pushJsonbValue(state, WJB_END_OBJECT, NULL);
-	}
-	pushJsonbValue(state, WJB_END_ARRAY, NULL);
 }
 
 /*
@@ -629,12 +344,10 @@ account_actions(PG_FUNCTION_ARGS)
 	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
 	JsonbValue	number;
 	JsonbValue	sessions;
-	JsonbValue *actions;
 	ActionSummary *summary;
 	WalkPosition pos = {-1, -1};
-	JsonbValue	result;
 	JsonbPair	pairs[2];
-	JsonbValue	actions_key;
+	JsonbValue	result;
 
 	if (!JB_ROOT_IS_OBJECT(doc))
 	{
@@ -685,32 +398,18 @@ account_actions(PG_FUNCTION_ARGS)
 		}
 	}
 
+	/*
+	 * The result, with number as it is.  A number that is an object or an
+	 * array is turned from its container into a tree, as the result is a
+	 * tree: pushJsonbValue unpacks the container.
+	 */
 	if (getKeyJsonValueFromContainer(&doc->root, "number", 6, &number) == NULL)
 		number.type = jbvNull;
-	actions = action_summary_to_jsonb_value(summary);
-
-	actions_key.type = jbvString;
-	actions_key.val.string.val = "actions";
-	actions_key.val.string.len = 7;
-
-	if (number.type == jbvBinary)
+	else if (number.type == jbvBinary)
 	{
-		/* An object or array number is copied through a parse state. */
 		JsonbParseState *state = NULL;
-		JsonbValue	number_key;
 
-		number_key.type = jbvString;
-		number_key.val.string.val = "number";
-		number_key.val.string.len = 6;
-
-		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-		pushJsonbValue(&state, WJB_KEY, &number_key);
-		pushJsonbValue(&state, WJB_VALUE, &number);
-		pushJsonbValue(&state, WJB_KEY, &actions_key);
-		push_summary_array(&state, actions);
-		PG_RETURN_JSONB_P(JsonbValueToJsonb(pushJsonbValue(&state,
-														   WJB_END_OBJECT,
-														   NULL)));
+		number = *pushJsonbValue(&state, WJB_ELEM, &number);
 	}
 
 	/* Keys in jsonb order: "number" is shorter than "actions". */
@@ -718,13 +417,14 @@ account_actions(PG_FUNCTION_ARGS)
 	pairs[0].key.val.string.val = "number";
 	pairs[0].key.val.string.len = 6;
 	pairs[0].value = number;
-	pairs[0].order = 0;
-	pairs[1].key = actions_key;
-	pairs[1].value = *actions;
-	pairs[1].order = 1;
+	pairs[1].key.type = jbvString;
+	pairs[1].key.val.string.val = "actions";
+	pairs[1].key.val.string.len = 7;
+	pairs[1].value = *action_summary_to_jsonb_value(summary);
 
 	result.type = jbvObject;
 	result.val.object.nPairs = 2;
 	result.val.object.pairs = pairs;
+	Assert(jsonb_keys_in_order(&result));
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(&result));
 }
