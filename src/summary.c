@@ -13,15 +13,20 @@
  *
  * The state is 64 bytes with fixed slots for the four types, so that an
  * aggregate's group costs one small allocation and a row touches one slot
- * of it.  Other types go to an array allocated only when one turns up, kept
- * sorted by name.  Adding a row of the four types allocates nothing.
+ * of it.  Adding a row of the four types allocates nothing.  Other types go
+ * to an array, allocated only when one turns up, in order of arrival: a few
+ * are found by a scan, more through a hash table over the array.  They are
+ * sorted only when the summary is read (or not at all, when they arrived in
+ * order), so that n types cost O(n log n) whatever their order.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "common/int.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/json.h"
@@ -39,6 +44,12 @@
 /* Counts below this have a cached jsonb number; see count_numeric(). */
 #define SMALL_COUNT_CACHE		256
 
+/* Up to this many other types are found by a scan, more by their hash. */
+#define EXTRA_SCAN_MAX			8
+
+/* The most other types a summary can hold: its array stays below 1 GB. */
+#define EXTRA_MAX				(1 << 24)
+
 /* Names of the fixed slots, indexed by ACTION_CREATE etc. */
 const char *const action_fixed_names[ACTION_NFIXED] = {
 	"create", "read", "update", "delete"
@@ -50,15 +61,25 @@ typedef struct ActionExtra
 	ActionCounter counter;
 	char	   *name;
 	int32		len;
+	uint32		hash;			/* hash_bytes() of the name */
 } ActionExtra;
 
-/* What a summary rarely needs, allocated on first use. */
+/*
+ * What a summary rarely needs, allocated on first use.  index is a hash
+ * table with linear probing over extras: each slot holds a position in
+ * extras plus one, or 0 when empty.  It is there only beyond
+ * EXTRA_SCAN_MAX other types, has twice as many slots as extras has room,
+ * and is rebuilt whenever extras grows.
+ */
 typedef struct ActionSummaryMore
 {
 	int64		high[ACTION_NFIXED];	/* count of the fixed type >> 32 */
 	int32		nextras;
 	int32		maxextras;
-	ActionExtra *extras;		/* sorted by name in byte order */
+	ActionExtra *extras;		/* in order of arrival */
+	bool		unsorted;		/* extras are not in byte order of name */
+	uint32		index_mask;		/* number of slots of index - 1 */
+	int32	   *index;			/* NULL while there are few extras */
 } ActionSummaryMore;
 
 /*
@@ -80,6 +101,8 @@ struct ActionSummary
 
 StaticAssertDecl(sizeof(ActionSummary) <= 64,
 				 "ActionSummary must stay within 64 bytes");
+StaticAssertDecl((Size) EXTRA_MAX * sizeof(ActionExtra) <= MaxAllocSize,
+				 "the array of other types must fit in one allocation");
 
 /*
  * Slot of one of the four fixed types, or -1 for any other type.  Called
@@ -142,57 +165,116 @@ summary_more(ActionSummary *summary)
 	return summary->more;
 }
 
+/* Is e the other type of this name and hash? */
+static inline bool
+extra_is(const ActionExtra *e, const char *name, int len, uint32 hash)
+{
+	return e->hash == hash && e->len == len && memcmp(e->name, name, len) == 0;
+}
+
+/* Enter extras[pos] in the hash table. */
+static void
+index_insert(ActionSummaryMore *more, int32 pos)
+{
+	uint32		slot = more->extras[pos].hash & more->index_mask;
+
+	while (more->index[slot] != 0)
+		slot = (slot + 1) & more->index_mask;
+	more->index[slot] = pos + 1;
+}
+
+/*
+ * Make room for more other types: double the array, and once there are
+ * more than a scan should look at, rebuild the hash table to match.
+ */
+static void
+extras_grow(ActionSummaryMore *more)
+{
+	MemoryContext cxt = GetMemoryChunkContext(more);
+	int32		newmax = more->maxextras == 0 ? 4 : more->maxextras * 2;
+	int32		i;
+
+	if (newmax > EXTRA_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many action types in one summary"),
+				 errdetail("A summary can hold at most %d types besides create, read, update and delete.",
+						   EXTRA_MAX)));
+
+	if (more->extras == NULL)
+		more->extras = MemoryContextAlloc(cxt, newmax * sizeof(ActionExtra));
+	else
+		more->extras = repalloc(more->extras, newmax * sizeof(ActionExtra));
+	more->maxextras = newmax;
+
+	if (newmax > EXTRA_SCAN_MAX)
+	{
+		if (more->index != NULL)
+			pfree(more->index);
+		more->index = MemoryContextAllocZero(cxt, 2 * newmax * sizeof(int32));
+		more->index_mask = 2 * newmax - 1;
+		for (i = 0; i < more->nextras; i++)
+			index_insert(more, i);
+	}
+}
+
 /*
  * Counter of an "other" type, created (with count 0) if the summary has none
- * yet, so that a new type is stored once and stays in byte order.  The
- * pointer is valid until the next call, which may move the array.
+ * yet, so that each type is stored once.  hash is hash_bytes() of the name.
+ * The pointer is valid until the next call, which may move the array.
  */
 static ActionCounter *
-extra_counter(ActionSummary *summary, const char *type, int len)
+extra_counter(ActionSummary *summary, const char *type, int len, uint32 hash)
 {
 	ActionSummaryMore *more = summary_more(summary);
-	MemoryContext cxt = GetMemoryChunkContext(more);
-	int			lo = 0;
-	int			hi = more->nextras;
-	ActionExtra *extra;
+	ActionExtra *e;
+	int32		i;
 
-	while (lo < hi)
+	if (more->index == NULL)
 	{
-		int			mid = lo + (hi - lo) / 2;
-		ActionExtra *e = &more->extras[mid];
-		int			cmp = action_type_compare(type, len, e->name, e->len);
+		for (i = 0; i < more->nextras; i++)
+		{
+			if (extra_is(&more->extras[i], type, len, hash))
+				return &more->extras[i].counter;
+		}
+	}
+	else
+	{
+		uint32		slot;
 
-		if (cmp == 0)
-			return &e->counter;
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+		for (slot = hash & more->index_mask; more->index[slot] != 0;
+			 slot = (slot + 1) & more->index_mask)
+		{
+			e = &more->extras[more->index[slot] - 1];
+			if (extra_is(e, type, len, hash))
+				return &e->counter;
+		}
 	}
 
+	/* A new type: append it, and note whether the order still holds. */
 	if (more->nextras == more->maxextras)
-	{
-		int			newmax = more->maxextras == 0 ? 4 : more->maxextras * 2;
-		Size		size = newmax * sizeof(ActionExtra);
-
-		if (more->extras == NULL)
-			more->extras = MemoryContextAlloc(cxt, size);
-		else
-			more->extras = repalloc(more->extras, size);
-		more->maxextras = newmax;
-	}
-
-	if (lo < more->nextras)
-		memmove(&more->extras[lo + 1], &more->extras[lo],
-				(more->nextras - lo) * sizeof(ActionExtra));
+		extras_grow(more);
+	e = &more->extras[more->nextras];
+	memset(&e->counter, 0, sizeof(ActionCounter));
+	e->len = len;
+	e->hash = hash;
+	e->name = MemoryContextAlloc(GetMemoryChunkContext(more), Max(len, 1));
+	memcpy(e->name, type, len);
+	if (more->nextras > 0 &&
+		action_type_compare(e[-1].name, e[-1].len, type, len) > 0)
+		more->unsorted = true;
 	more->nextras++;
+	if (more->index != NULL)
+		index_insert(more, more->nextras - 1);
+	return &e->counter;
+}
 
-	extra = &more->extras[lo];
-	memset(&extra->counter, 0, sizeof(ActionCounter));
-	extra->len = len;
-	extra->name = MemoryContextAlloc(cxt, Max(len, 1));
-	memcpy(extra->name, type, len);
-	return &extra->counter;
+/* Counter of the other type of this name, with its hash computed. */
+static inline ActionCounter *
+extra_counter_by_name(ActionSummary *summary, const char *type, int len)
+{
+	return extra_counter(summary, type, len,
+						 hash_bytes((const unsigned char *) type, len));
 }
 
 /*
@@ -306,7 +388,8 @@ action_summary_add(ActionSummary *summary, const char *type, int len,
 		}
 	}
 	else
-		add_extra(extra_counter(summary, type, len), 1, has_time, created_at);
+		add_extra(extra_counter_by_name(summary, type, len), 1, has_time,
+				  created_at);
 }
 
 /*
@@ -322,7 +405,7 @@ action_summary_add_counter(ActionSummary *summary, const char *name, int len,
 	if (slot >= 0)
 		add_fixed(summary, slot, counter);
 	else
-		add_extra(extra_counter(summary, name, len), counter->count,
+		add_extra(extra_counter_by_name(summary, name, len), counter->count,
 				  counter->has_last, counter->last);
 }
 
@@ -347,24 +430,53 @@ action_summary_merge(ActionSummary *dst, const ActionSummary *src)
 		{
 			const ActionExtra *e = &src->more->extras[i];
 
-			add_extra(extra_counter(dst, e->name, e->len), e->counter.count,
-					  e->counter.has_last, e->counter.last);
+			CHECK_FOR_INTERRUPTS();
+
+			add_extra(extra_counter(dst, e->name, e->len, e->hash),
+					  e->counter.count, e->counter.has_last, e->counter.last);
 		}
 	}
 }
 
+/* qsort comparator of pointers to other types, by name. */
+static int
+extra_ptr_compare(const void *a, const void *b)
+{
+	const ActionExtra *x = *(const ActionExtra *const *) a;
+	const ActionExtra *y = *(const ActionExtra *const *) b;
+
+	return action_type_compare(x->name, x->len, y->name, y->len);
+}
+
 /*
- * Start a walk over the entries of a summary, in output order.
+ * Start a walk over the entries of a summary, in output order.  Other types
+ * that did not arrive in order are sorted here, through an array of
+ * pointers in CurrentMemoryContext: the summary itself is left as it is,
+ * as a final function must.
  */
 void
 action_summary_iter_init(ActionSummaryIter *iter,
 						 const ActionSummary *summary)
 {
+	const ActionSummaryMore *more = summary->more;
+
 	iter->summary = summary;
 	iter->next = 0;
-	iter->nentries = ACTION_NFIXED +
-		(summary->more != NULL ? summary->more->nextras : 0);
+	iter->nentries = ACTION_NFIXED + (more != NULL ? more->nextras : 0);
 	iter->sorted = NULL;
+
+	if (more != NULL && more->unsorted)
+	{
+		const ActionExtra **sorted;
+		int32		i;
+
+		sorted = palloc(more->nextras * sizeof(ActionExtra *));
+		for (i = 0; i < more->nextras; i++)
+			sorted[i] = &more->extras[i];
+		qsort(sorted, more->nextras, sizeof(ActionExtra *),
+			  extra_ptr_compare);
+		iter->sorted = sorted;
+	}
 }
 
 /*
@@ -390,7 +502,8 @@ action_summary_iter_next(ActionSummaryIter *iter, const char **name,
 		return true;
 	}
 
-	e = &iter->summary->more->extras[i - ACTION_NFIXED];
+	i -= ACTION_NFIXED;
+	e = iter->sorted ? iter->sorted[i] : &iter->summary->more->extras[i];
 	*name = e->name;
 	*len = e->len;
 	*counter = e->counter;

@@ -27,6 +27,7 @@
 
 #include "fmgr.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/timestamp.h"
 
 #include "compat.h"
@@ -280,6 +281,7 @@ action_summary_deserial(PG_FUNCTION_ARGS)
 		int32		len;
 		const char *name;
 
+		CHECK_FOR_INTERRUPTS();
 		read_counter(&buf, &c, 1);
 		need_bytes(&buf, 4);
 		len = (int32) pq_getmsgint(&buf, 4);
