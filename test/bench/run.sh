@@ -19,7 +19,8 @@
 # match_payments().  Summaries (sizes up to 1M; size n gives 2n actions over
 # n/5 accounts and n/10 documents): count/max floor, plain SQL,
 # action_summary() serial and parallel, jsonb_array_elements SQL and
-# account_actions().
+# account_actions().  Types (same sizes): one summary over n distinct types
+# in descending and in ascending order, against plain SQL GROUP BY type.
 #
 # --smoke: 10k, one repetition, for CI: still checks that the contenders
 # agree.  The exit status is non-zero when a check or a query fails, never
@@ -253,6 +254,21 @@ for size in "${size_list[@]}"; do
 			done
 		done
 		q -c "DROP TABLE bench.account_$sfx, bench.session_$sfx, bench.action_$sfx, bench.account_doc_$sfx CASCADE"
+
+		contenders=("floor: GROUP BY type|t_group_by|$n"
+					"action_summary, types descending|t_desc|$((n + 4))"
+					"action_summary, types ascending|t_asc|$((n + 4))")
+		for rep in $(seq 1 "$reps"); do
+			ord=0
+			for c in "${contenders[@]}"; do
+				IFS='|' read -r name file expected <<<"$c"
+				ord=$((ord + 1))
+				is_floor=false
+				[ "$ord" = 1 ] && is_floor=true
+				measure types "$name" "$ord" "$is_floor" "$size" "$n" \
+					"$n" "$rep" "$expected" "$file" -v n="$n"
+			done
+		done
 	fi
 done
 
