@@ -26,10 +26,9 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): src/accmatch.h
-src/summary.o src/summary_agg.o: src/summary.h src/summary_int.h
-src/summary_agg.o: src/compat.h
-src/account_actions.o: src/summary.h src/created_at.h
-src/created_at.o: src/created_at.h
+src/summary.o src/summary_agg.o: src/summary.h src/summary_int.h src/compat.h
+src/account_actions.o: src/summary.h src/created_at.h src/compat.h
+src/created_at.o: src/created_at.h src/compat.h
 
 # pgTAP suite; needs a running server and pgTAP installed (see test/check.sh).
 .PHONY: prove

@@ -33,6 +33,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "compat.h"
 #include "created_at.h"
 #include "summary.h"
 
@@ -156,8 +157,7 @@ parse_date_string(const char *s, int len, WalkPosition *pos,
 /*
  * Raise the error for a created_at value of the wrong shape.
  */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 bad_created_at_shape(WalkPosition *pos, const char *detail)
 {
 	ereport(ERROR,

@@ -26,11 +26,21 @@
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
 
+#include "compat.h"
 #include "created_at.h"
 
 /* Milliseconds from the Unix epoch to the PostgreSQL epoch (2000-01-01). */
 #define UNIX_TO_PG_EPOCH_MS \
 	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000)
+
+/*
+ * Milliseconds from the Unix epoch beyond which (either way) no timestamptz
+ * lies: the range is about -2.1e14 to 9.2e15.
+ */
+#define MS_FAR_OUT_OF_RANGE		INT64CONST(100000000000000000)
+
+/* An int64 as a numeric Datum. */
+#define numeric_datum(i)		NumericGetDatum(int64_to_numeric(i))
 
 /* Value of the n decimal digits at s, or -1 if one is not a digit. */
 static inline int
@@ -166,7 +176,8 @@ created_at_from_string(const char *s, int len, TimestampTz *result)
 	dterr = ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
 						  MAXDATEFIELDS, &nf);
 	if (dterr == 0)
-		dterr = DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz);
+		dterr = compat_decode_datetime(field, ftype, nf, &dtype, &tt, &fsec,
+									   &tz, str);
 
 	if (str != stackbuf)
 		pfree(str);
@@ -256,35 +267,33 @@ created_at_from_ms_string(const char *s, int len, TimestampTz *result)
 /*
  * Turn a JSON number of milliseconds since the Unix epoch into a
  * timestamptz.  A fraction is kept to the microsecond, rounding like
- * timestamptz input does.  All numeric steps are ones that report errors
- * instead of raising them; this is the rare form, so allocations are fine.
+ * timestamptz input does.  Numbers far out of range are refused before any
+ * arithmetic, so that none of it can overflow; this is the rare form, so
+ * allocations are fine.
  */
 CreatedAtStatus
 created_at_from_ms_numeric(Numeric ms, TimestampTz *result)
 {
-	bool		have_error = false;
-	Numeric		us;
-	Datum		low = NumericGetDatum(int64_to_numeric(MIN_TIMESTAMP));
-	Datum		end = NumericGetDatum(int64_to_numeric(END_TIMESTAMP));
+	Datum		us;
 
-	us = numeric_sub_opt_error(ms, int64_to_numeric(UNIX_TO_PG_EPOCH_MS),
-							   &have_error);
-	if (!have_error)
-		us = numeric_mul_opt_error(us, int64_to_numeric(1000), &have_error);
-	if (have_error)
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+										  DirectFunctionCall1(numeric_abs,
+															  NumericGetDatum(ms)),
+										  numeric_datum(MS_FAR_OUT_OF_RANGE))) >= 0)
 		return CREATED_AT_OUT_OF_RANGE;
-	us = DatumGetNumeric(DirectFunctionCall2(numeric_round,
-											 NumericGetDatum(us),
-											 Int32GetDatum(0)));
+
+	us = DirectFunctionCall2(numeric_sub, NumericGetDatum(ms),
+							 numeric_datum(UNIX_TO_PG_EPOCH_MS));
+	us = DirectFunctionCall2(numeric_mul, us, numeric_datum(1000));
+	us = DirectFunctionCall2(numeric_round, us, Int32GetDatum(0));
 
 	/* In range, the conversion to int8 below cannot fail. */
-	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-										  NumericGetDatum(us), low)) < 0 ||
-		DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-										  NumericGetDatum(us), end)) >= 0)
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, us,
+										  numeric_datum(MIN_TIMESTAMP))) < 0 ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, us,
+										  numeric_datum(END_TIMESTAMP))) >= 0)
 		return CREATED_AT_OUT_OF_RANGE;
 
-	*result = DatumGetInt64(DirectFunctionCall1(numeric_int8,
-												NumericGetDatum(us)));
+	*result = DatumGetInt64(DirectFunctionCall1(numeric_int8, us));
 	return CREATED_AT_OK;
 }

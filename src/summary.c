@@ -33,6 +33,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
+#include "compat.h"
 #include "summary_int.h"
 
 /* Slots of the four fixed types, in output order. */
@@ -281,8 +282,7 @@ extra_counter_by_name(ActionSummary *summary, const char *type, int len)
  * Raise the error for a count that does not fit in a bigint, as count(*)
  * would.
  */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 count_out_of_range(void)
 {
 	ereport(ERROR,

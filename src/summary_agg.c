@@ -48,8 +48,7 @@ PG_FUNCTION_INFO_V1(action_summary_final);
  * Raise the error for a support function called outside the aggregate.
  * Such a call cannot get a valid state, so it must not go on.
  */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 not_in_aggregate(const char *fname)
 {
 	ereport(ERROR,
@@ -178,8 +177,7 @@ action_summary_serial(PG_FUNCTION_ARGS)
 /*
  * Raise the error for a serialized state that is not one we wrote.
  */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 corrupt_state(const char *detail)
 {
 	ereport(ERROR,
