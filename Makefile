@@ -7,6 +7,7 @@ OBJS = \
 	src/match_input.o \
 	src/summary.o \
 	src/summary_agg.o \
+	src/summary_json.o \
 	src/account_actions.o \
 	src/created_at.o
 
@@ -26,7 +27,8 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): src/accmatch.h
-src/summary.o src/summary_agg.o: src/summary.h src/summary_int.h src/compat.h
+src/summary.o src/summary_agg.o src/summary_json.o: src/summary.h src/summary_int.h
+src/summary.o src/summary_agg.o: src/compat.h
 src/account_actions.o: src/summary.h src/created_at.h src/compat.h
 src/created_at.o: src/created_at.h src/compat.h
 

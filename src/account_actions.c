@@ -44,6 +44,7 @@ typedef struct WalkPosition
 {
 	int			session;
 	int			action;
+	ErrorContextCallback context;	/* created_at_context, for the parser */
 } WalkPosition;
 
 /*
@@ -133,28 +134,6 @@ created_at_context(void *arg)
 }
 
 /*
- * Read a date string (not NUL-terminated) with created_at_from_string,
- * under an error context naming the place of the string.
- */
-static CreatedAtStatus
-parse_date_string(const char *s, int len, WalkPosition *pos,
-				  TimestampTz *result)
-{
-	ErrorContextCallback errcallback;
-	CreatedAtStatus status;
-
-	errcallback.callback = created_at_context;
-	errcallback.arg = pos;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-
-	status = created_at_from_string(s, len, result);
-
-	error_context_stack = errcallback.previous;
-	return status;
-}
-
-/*
  * Raise the error for a created_at value of the wrong shape.
  */
 pg_noreturn static void
@@ -187,8 +166,9 @@ parse_extended_date(JsonbContainer *object, WalkPosition *pos,
 	if (date.type == jbvString)
 	{
 		*what = pnstrdup(date.val.string.val, date.val.string.len);
-		return parse_date_string(date.val.string.val, date.val.string.len,
-								 pos, result);
+		return created_at_from_string(date.val.string.val,
+									  date.val.string.len, &pos->context,
+									  result);
 	}
 	if (date.type == jbvNumeric)
 	{
@@ -226,8 +206,8 @@ read_created_at(JsonbContainer *action, WalkPosition *pos,
 
 	if (v.type == jbvString)
 	{
-		status = parse_date_string(v.val.string.val, v.val.string.len, pos,
-								   result);
+		status = created_at_from_string(v.val.string.val, v.val.string.len,
+										&pos->context, result);
 		if (status == CREATED_AT_OK)
 			return true;
 		what = pnstrdup(v.val.string.val, v.val.string.len);
@@ -345,7 +325,7 @@ account_actions(PG_FUNCTION_ARGS)
 	JsonbValue	number;
 	JsonbValue	sessions;
 	ActionSummary *summary;
-	WalkPosition pos = {-1, -1};
+	WalkPosition pos;
 	JsonbPair	pairs[2];
 	JsonbValue	result;
 
@@ -362,6 +342,11 @@ account_actions(PG_FUNCTION_ARGS)
 	}
 
 	summary = action_summary_create(CurrentMemoryContext);
+	pos.session = -1;
+	pos.action = -1;
+	pos.context.previous = NULL;
+	pos.context.callback = created_at_context;
+	pos.context.arg = &pos;
 
 	if (get_key(&doc->root, "sessions", &sessions))
 	{

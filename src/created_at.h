@@ -21,6 +21,7 @@ typedef enum CreatedAtStatus
 } CreatedAtStatus;
 
 extern CreatedAtStatus created_at_from_string(const char *s, int len,
+											  ErrorContextCallback *context,
 											  TimestampTz *result);
 extern CreatedAtStatus created_at_from_ms_string(const char *s, int len,
 												 TimestampTz *result);

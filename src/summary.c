@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * summary.c
- *	  The action summary: its state, how actions and other summaries are
- *	  added to it, and its jsonb form, shared by the action_summary
+ *	  The action summary's state: how actions and other summaries are added
+ *	  to it, and its entries in output order, shared by the action_summary
  *	  aggregate (summary_agg.c) and account_actions() (account_actions.c).
+ *	  summary_json.c makes the jsonb of it.
  *
  * A summary lists the types create, read, update and delete, in that order,
  * each as {"type", "last", "count"}: the latest created_at of that type (or
@@ -23,15 +24,10 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "common/int.h"
 #include "miscadmin.h"
-#include "utils/builtins.h"
-#include "utils/datetime.h"
-#include "utils/json.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
 
 #include "compat.h"
 #include "summary_int.h"
@@ -42,19 +38,17 @@
 #define ACTION_UPDATE	2
 #define ACTION_DELETE	3
 
-/* Counts below this have a cached jsonb number; see count_numeric(). */
-#define SMALL_COUNT_CACHE		256
-
 /* Up to this many other types are found by a scan, more by their hash. */
 #define EXTRA_SCAN_MAX			8
 
 /* The most other types a summary can hold: its array stays below 1 GB. */
 #define EXTRA_MAX				(1 << 24)
 
-/* Names of the fixed slots, indexed by ACTION_CREATE etc. */
+/* Names of the fixed slots, indexed by ACTION_CREATE etc., and lengths. */
 const char *const action_fixed_names[ACTION_NFIXED] = {
 	"create", "read", "update", "delete"
 };
+static const int fixed_name_lens[ACTION_NFIXED] = {6, 4, 6, 6};
 
 /* A type other than the four; the name is not NUL-terminated. */
 typedef struct ActionExtra
@@ -497,7 +491,8 @@ action_summary_iter_next(ActionSummaryIter *iter, const char **name,
 	if (i < ACTION_NFIXED)
 	{
 		*name = action_fixed_names[i];
-		*len = strlen(action_fixed_names[i]);
+		*len = fixed_name_lens[i];
+		Assert((size_t) *len == strlen(*name));
 		get_fixed(iter->summary, i, counter);
 		return true;
 	}
@@ -508,117 +503,4 @@ action_summary_iter_next(ActionSummaryIter *iter, const char **name,
 	*len = e->len;
 	*counter = e->counter;
 	return true;
-}
-
-/*
- * A count as a jsonb number.  Small counts, nearly all of them, come from a
- * cache made once per backend, which saves building a numeric per entry of
- * every group.
- */
-static Numeric
-count_numeric(int64 count)
-{
-	static Numeric small_counts[SMALL_COUNT_CACHE];
-
-	if (count >= 0 && count < SMALL_COUNT_CACHE)
-	{
-		if (small_counts[count] == NULL)
-		{
-			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-			small_counts[count] = int64_to_numeric(count);
-			MemoryContextSwitchTo(old);
-		}
-		return small_counts[count];
-	}
-	return int64_to_numeric(count);
-}
-
-/* Set a jsonb string value, which points to str without copying it. */
-static inline void
-set_string(JsonbValue *v, const char *str, int len)
-{
-	v->type = jbvString;
-	v->val.string.val = unconstify(char *, str);
-	v->val.string.len = len;
-}
-
-/*
- * Fill one {"last", "type", "count"} object.  The pairs are written in the
- * order jsonb keeps keys (shorter first, then bytewise), so that the value
- * can go straight to JsonbValueToJsonb without a parse state, which takes
- * several allocations and a sort per object: that costs a third more time
- * in account_actions().  datebuf must have room for MAXDATELEN + 1 bytes;
- * it and name must live as long as the value.
- */
-static void
-fill_entry(JsonbValue *entry, JsonbPair *pairs, const char *name, int len,
-		   const ActionCounter *counter, char *datebuf)
-{
-	set_string(&pairs[0].key, "last", 4);
-	if (counter->has_last)
-	{
-		JsonEncodeDateTime(datebuf, TimestampTzGetDatum(counter->last),
-						   TIMESTAMPTZOID, NULL);
-		set_string(&pairs[0].value, datebuf, strlen(datebuf));
-	}
-	else
-		pairs[0].value.type = jbvNull;
-
-	set_string(&pairs[1].key, "type", 4);
-	set_string(&pairs[1].value, name, len);
-
-	set_string(&pairs[2].key, "count", 5);
-	pairs[2].value.type = jbvNumeric;
-	pairs[2].value.val.numeric = count_numeric(counter->count);
-
-	entry->type = jbvObject;
-	entry->val.object.nPairs = 3;
-	entry->val.object.pairs = pairs;
-	Assert(jsonb_keys_in_order(entry));
-}
-
-/*
- * The summary as a jsonb array value, in CurrentMemoryContext: the four
- * fixed types, then the others in byte order.  This is the one place a
- * summary becomes JSON, for the final function and account_actions()
- * alike.  Strings point into the summary, which must outlive the value.
- */
-JsonbValue *
-action_summary_to_jsonb_value(const ActionSummary *summary)
-{
-	ActionSummaryIter iter;
-	const char *name;
-	int			len;
-	ActionCounter counter;
-	int			nelems;
-	JsonbValue *array;
-	JsonbValue *elems;
-	JsonbPair  *pairs;
-	char	   *datebufs;
-	int			i = 0;
-
-	action_summary_iter_init(&iter, summary);
-	nelems = iter.nentries;
-
-	/* One allocation for everything but the numbers. */
-	array = palloc(sizeof(JsonbValue) * (nelems + 1) +
-				   sizeof(JsonbPair) * 3 * nelems +
-				   (Size) (MAXDATELEN + 1) * nelems);
-	elems = array + 1;
-	pairs = (JsonbPair *) (elems + nelems);
-	datebufs = (char *) (pairs + 3 * nelems);
-
-	while (action_summary_iter_next(&iter, &name, &len, &counter))
-	{
-		fill_entry(&elems[i], &pairs[3 * i], name, len, &counter,
-				   datebufs + (Size) (MAXDATELEN + 1) * i);
-		i++;
-	}
-
-	array->type = jbvArray;
-	array->val.array.nElems = nelems;
-	array->val.array.elems = elems;
-	array->val.array.rawScalar = false;
-	return array;
 }

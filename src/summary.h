@@ -3,8 +3,8 @@
  * summary.h
  *	  The action summary: per type of action, how many and the latest
  *	  created_at.  The aggregate action_summary() (summary_agg.c) and
- *	  account_actions() (account_actions.c) both fill one and give it out
- *	  as the same jsonb array (summary.c).
+ *	  account_actions() (account_actions.c) both fill one (summary.c) and
+ *	  give it out as the same jsonb array (summary_json.c).
  *
  *-------------------------------------------------------------------------
  */

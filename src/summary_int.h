@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * summary_int.h
- *	  What the aggregate's support functions (summary_agg.c) need of the
- *	  summary beyond summary.h: its entries one by one, and adding whole
- *	  counters, to merge, serialize and deserialize states.  Only
- *	  summary.c and summary_agg.c include it.
+ *	  What the summary's own files need of it beyond summary.h: its entries
+ *	  one by one (for the jsonb, summary_json.c, and the serialized state,
+ *	  summary_agg.c), and adding whole counters, to merge and deserialize
+ *	  states.  Only summary.c, summary_agg.c and summary_json.c include it.
  *
  *-------------------------------------------------------------------------
  */
