@@ -11,7 +11,10 @@ MATCH_OBJS = \
 OBJS = \
 	$(MATCH_OBJS) \
 	src/summary.o \
-	src/documents.o
+	src/summary_agg.o \
+	src/summary_json.o \
+	src/account_actions.o \
+	src/created_at.o
 
 EXTENSION = accmatch
 DATA = accmatch--1.0.sql accmatch--1.0--1.1.sql accmatch--1.1.sql
@@ -30,8 +33,11 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): src/accmatch.h
 $(MATCH_OBJS): src/match.h
+src/summary.o src/summary_agg.o src/summary_json.o: src/summary.h src/summary_int.h
+src/summary.o src/summary_agg.o: src/compat.h
+src/account_actions.o: src/summary.h src/created_at.h src/compat.h
+src/created_at.o: src/created_at.h src/compat.h
 
 # Out-of-tree builds (make -f SRCDIR/Makefile VPATH=SRCDIR, as Debian's
 # pg_buildext runs it in build-NN/): the objects go to src/ under the

@@ -1,79 +1,103 @@
 /*-------------------------------------------------------------------------
  *
  * summary.c
- *	  The action_summary(type, created_at) aggregate, and the summary state
- *	  and JSON builder it shares with account_actions() (documents.c).
+ *	  The action summary's state: how actions and other summaries are added
+ *	  to it, and its entries in output order, shared by the action_summary
+ *	  aggregate (summary_agg.c) and account_actions() (account_actions.c).
+ *	  summary_json.c makes the jsonb of it.
  *
  * A summary lists the types create, read, update and delete, in that order,
  * each as {"type", "last", "count"}: the latest created_at of that type (or
  * null) and how many actions have it (0 when none).  Any other type follows
  * the four, in byte order of the type string, which is the order of the C
  * collation, so the output does not depend on the database's locale.
- * Actions with a NULL type are ignored, as aggregates ignore NULL inputs; an
- * action with a NULL created_at is counted and does not change "last".
  *
- * The aggregate's state is an ActionSummary (accmatch.h) in the aggregate's
- * memory context: 64 bytes with fixed slots for the four types, so that a
- * group costs one small allocation and a row touches one slot of it.  Other
- * types go to a sorted array allocated only when one turns up.  Adding a row
- * of the four types allocates nothing.
- *
- * The serialized state (for parallel aggregation) is a flat bytea, every
- * integer in network byte order:
- *
- *		uint8	format version (1)
- *		int32	number of other types
- *		4 x		counter of create, read, update, delete
- *		n x		counter, int32 name length, name bytes (ascending, unique)
- *
- * where a counter is int64 count, int64 last, uint8 has_last.  The
- * deserialization function checks all of it, since a bytea could come from
- * anywhere.
+ * The state is 64 bytes with fixed slots for the four types, so that an
+ * aggregate's group costs one small allocation and a row touches one slot
+ * of it.  Adding a row of the four types allocates nothing.  Other types go
+ * to an array, allocated only when one turns up, in order of arrival: a few
+ * are found by a scan, more through a hash table over the array.  They are
+ * sorted only when the summary is read (or not at all, when they arrived in
+ * order), so that n types cost O(n log n) whatever their order.
  *
  *-------------------------------------------------------------------------
  */
-#include "accmatch.h"
+#include "postgres.h"
 
-#include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "common/int.h"
-#include "port/pg_bswap.h"
-#include "utils/builtins.h"
-#include "utils/datetime.h"
-#include "utils/json.h"
-#include "utils/jsonb.h"
+#include "miscadmin.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
 
-PG_FUNCTION_INFO_V1(action_summary_trans);
-PG_FUNCTION_INFO_V1(action_summary_combine);
-PG_FUNCTION_INFO_V1(action_summary_serial);
-PG_FUNCTION_INFO_V1(action_summary_deserial);
-PG_FUNCTION_INFO_V1(action_summary_final);
+#include "compat.h"
+#include "summary_int.h"
 
-/* Names of the fixed slots, indexed by ACTION_CREATE etc. */
-static const char *const fixed_names[ACTION_NFIXED] = {
+/* Slots of the four fixed types, in output order. */
+#define ACTION_CREATE	0
+#define ACTION_READ		1
+#define ACTION_UPDATE	2
+#define ACTION_DELETE	3
+
+/* Up to this many other types are found by a scan, more by their hash. */
+#define EXTRA_SCAN_MAX			8
+
+/* The most other types a summary can hold: its array stays below 1 GB. */
+#define EXTRA_MAX				(1 << 24)
+
+/* Names of the fixed slots, indexed by ACTION_CREATE etc., and lengths. */
+const char *const action_fixed_names[ACTION_NFIXED] = {
 	"create", "read", "update", "delete"
 };
+static const int fixed_name_lens[ACTION_NFIXED] = {6, 4, 6, 6};
 
-/* The state is sized to fit a 64-byte allocation; see accmatch.h. */
+/* A type other than the four; the name is not NUL-terminated. */
+typedef struct ActionExtra
+{
+	ActionCounter counter;
+	char	   *name;
+	int32		len;
+	uint32		hash;			/* hash_bytes() of the name */
+} ActionExtra;
+
+/*
+ * What a summary rarely needs, allocated on first use.  index is a hash
+ * table with linear probing over extras: each slot holds a position in
+ * extras plus one, or 0 when empty.  It is there only beyond
+ * EXTRA_SCAN_MAX other types, has twice as many slots as extras has room,
+ * and is rebuilt whenever extras grows.
+ */
+typedef struct ActionSummaryMore
+{
+	int64		high[ACTION_NFIXED];	/* count of the fixed type >> 32 */
+	int32		nextras;
+	int32		maxextras;
+	ActionExtra *extras;		/* in order of arrival */
+	bool		unsorted;		/* extras are not in byte order of name */
+	uint32		index_mask;		/* number of slots of index - 1 */
+	int32	   *index;			/* NULL while there are few extras */
+} ActionSummaryMore;
+
+/*
+ * The running summary of one account: the state of the action_summary
+ * aggregate, and what account_actions() fills from a document.  It is one
+ * 64-byte allocation, because an aggregate keeps one per group and reaches
+ * it once per row: the four common types have fixed slots holding the low
+ * 32 bits of their count (the rest goes to more->high on the rare carry).
+ * Other types, and the memory of "more", are allocated only when needed, in
+ * the memory context of the summary itself.
+ */
+struct ActionSummary
+{
+	TimestampTz last[ACTION_NFIXED];	/* valid where has_last has bit i */
+	uint32		count[ACTION_NFIXED];	/* low 32 bits of each count */
+	uint8		has_last;
+	ActionSummaryMore *more;	/* NULL until a carry or another type */
+};
+
 StaticAssertDecl(sizeof(ActionSummary) <= 64,
 				 "ActionSummary must stay within 64 bytes");
-
-/* Serialized sizes; see the file header. */
-#define SUMMARY_FORMAT_VERSION	1
-#define COUNTER_SERIAL_SIZE		(8 + 8 + 1)
-#define HEADER_SERIAL_SIZE		(1 + 4)
-#define EXTRA_MIN_SERIAL_SIZE	(COUNTER_SERIAL_SIZE + 4)
-
-/* Counts below this have a cached jsonb number; see count_numeric(). */
-#define SMALL_COUNT_CACHE		256
-
-/* Cursor over a serialized state, for action_summary_deserial. */
-typedef struct SerialReader
-{
-	const char *pos;
-	const char *end;
-} SerialReader;
+StaticAssertDecl((Size) EXTRA_MAX * sizeof(ActionExtra) <= MaxAllocSize,
+				 "the array of other types must fit in one allocation");
 
 /*
  * Slot of one of the four fixed types, or -1 for any other type.  Called
@@ -100,11 +124,21 @@ fixed_slot(const char *type, int len)
 }
 
 /*
+ * Is this name one of the four fixed types?  A deserialized state must not
+ * list one among the others.
+ */
+bool
+action_type_is_fixed(const char *name, int len)
+{
+	return fixed_slot(name, len) >= 0;
+}
+
+/*
  * Compare two type names in byte order, as the C collation does: the common
  * prefix decides, else the shorter name comes first.
  */
-static int
-compare_names(const char *a, int alen, const char *b, int blen)
+int
+action_type_compare(const char *a, int alen, const char *b, int blen)
 {
 	int			cmp = memcmp(a, b, Min(alen, blen));
 
@@ -126,66 +160,123 @@ summary_more(ActionSummary *summary)
 	return summary->more;
 }
 
+/* Is e the other type of this name and hash? */
+static inline bool
+extra_is(const ActionExtra *e, const char *name, int len, uint32 hash)
+{
+	return e->hash == hash && e->len == len && memcmp(e->name, name, len) == 0;
+}
+
+/* Enter extras[pos] in the hash table. */
+static void
+index_insert(ActionSummaryMore *more, int32 pos)
+{
+	uint32		slot = more->extras[pos].hash & more->index_mask;
+
+	while (more->index[slot] != 0)
+		slot = (slot + 1) & more->index_mask;
+	more->index[slot] = pos + 1;
+}
+
+/*
+ * Make room for more other types: double the array, and once there are
+ * more than a scan should look at, rebuild the hash table to match.
+ */
+static void
+extras_grow(ActionSummaryMore *more)
+{
+	MemoryContext cxt = GetMemoryChunkContext(more);
+	int32		newmax = more->maxextras == 0 ? 4 : more->maxextras * 2;
+	int32		i;
+
+	if (newmax > EXTRA_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many action types in one summary"),
+				 errdetail("A summary can hold at most %d types besides create, read, update and delete.",
+						   EXTRA_MAX)));
+
+	if (more->extras == NULL)
+		more->extras = MemoryContextAlloc(cxt, newmax * sizeof(ActionExtra));
+	else
+		more->extras = repalloc(more->extras, newmax * sizeof(ActionExtra));
+	more->maxextras = newmax;
+
+	if (newmax > EXTRA_SCAN_MAX)
+	{
+		if (more->index != NULL)
+			pfree(more->index);
+		more->index = MemoryContextAllocZero(cxt, 2 * newmax * sizeof(int32));
+		more->index_mask = 2 * newmax - 1;
+		for (i = 0; i < more->nextras; i++)
+			index_insert(more, i);
+	}
+}
+
 /*
  * Counter of an "other" type, created (with count 0) if the summary has none
- * yet, so that a new type is stored once and stays in byte order.  The
- * pointer is valid until the next call, which may move the array.
+ * yet, so that each type is stored once.  hash is hash_bytes() of the name.
+ * The pointer is valid until the next call, which may move the array.
  */
 static ActionCounter *
-extra_counter(ActionSummary *summary, const char *type, int len)
+extra_counter(ActionSummary *summary, const char *type, int len, uint32 hash)
 {
 	ActionSummaryMore *more = summary_more(summary);
-	MemoryContext cxt = GetMemoryChunkContext(more);
-	int			lo = 0;
-	int			hi = more->nextras;
-	ActionExtra *extra;
+	ActionExtra *e;
+	int32		i;
 
-	while (lo < hi)
+	if (more->index == NULL)
 	{
-		int			mid = lo + (hi - lo) / 2;
-		ActionExtra *e = &more->extras[mid];
-		int			cmp = compare_names(type, len, e->name, e->len);
+		for (i = 0; i < more->nextras; i++)
+		{
+			if (extra_is(&more->extras[i], type, len, hash))
+				return &more->extras[i].counter;
+		}
+	}
+	else
+	{
+		uint32		slot;
 
-		if (cmp == 0)
-			return &e->counter;
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+		for (slot = hash & more->index_mask; more->index[slot] != 0;
+			 slot = (slot + 1) & more->index_mask)
+		{
+			e = &more->extras[more->index[slot] - 1];
+			if (extra_is(e, type, len, hash))
+				return &e->counter;
+		}
 	}
 
+	/* A new type: append it, and note whether the order still holds. */
 	if (more->nextras == more->maxextras)
-	{
-		int			newmax = more->maxextras == 0 ? 4 : more->maxextras * 2;
-
-		Size		size = newmax * sizeof(ActionExtra);
-
-		if (more->extras == NULL)
-			more->extras = MemoryContextAlloc(cxt, size);
-		else
-			more->extras = repalloc(more->extras, size);
-		more->maxextras = newmax;
-	}
-
-	if (lo < more->nextras)
-		memmove(&more->extras[lo + 1], &more->extras[lo],
-				(more->nextras - lo) * sizeof(ActionExtra));
+		extras_grow(more);
+	e = &more->extras[more->nextras];
+	memset(&e->counter, 0, sizeof(ActionCounter));
+	e->len = len;
+	e->hash = hash;
+	e->name = MemoryContextAlloc(GetMemoryChunkContext(more), Max(len, 1));
+	memcpy(e->name, type, len);
+	if (more->nextras > 0 &&
+		action_type_compare(e[-1].name, e[-1].len, type, len) > 0)
+		more->unsorted = true;
 	more->nextras++;
+	if (more->index != NULL)
+		index_insert(more, more->nextras - 1);
+	return &e->counter;
+}
 
-	extra = &more->extras[lo];
-	memset(&extra->counter, 0, sizeof(ActionCounter));
-	extra->len = len;
-	extra->name = MemoryContextAlloc(cxt, Max(len, 1));
-	memcpy(extra->name, type, len);
-	return &extra->counter;
+/* Counter of the other type of this name, with its hash computed. */
+static inline ActionCounter *
+extra_counter_by_name(ActionSummary *summary, const char *type, int len)
+{
+	return extra_counter(summary, type, len,
+						 hash_bytes((const unsigned char *) type, len));
 }
 
 /*
  * Raise the error for a count that does not fit in a bigint, as count(*)
  * would.
  */
-static void
-pg_attribute_noreturn()
+pg_noreturn static void
 count_out_of_range(void)
 {
 	ereport(ERROR,
@@ -208,32 +299,31 @@ get_fixed(const ActionSummary *summary, int slot, ActionCounter *counter)
 }
 
 /*
- * Add count actions whose latest created_at is last (if has_last) to a
- * fixed type: the slow path, for merging states.
+ * Add a whole counter to a fixed type: the slow path, for merging states.
  */
 static void
-add_fixed(ActionSummary *summary, int slot, int64 count, bool has_last,
-		  TimestampTz last)
+add_fixed(ActionSummary *summary, int slot, const ActionCounter *counter)
 {
 	ActionCounter old;
 	int64		total;
 
 	get_fixed(summary, slot, &old);
-	if (pg_add_s64_overflow(old.count, count, &total))
+	if (pg_add_s64_overflow(old.count, counter->count, &total))
 		count_out_of_range();
 	summary->count[slot] = (uint32) total;
 	if ((total >> 32) != 0 || summary->more != NULL)
 		summary_more(summary)->high[slot] = total >> 32;
 
-	if (has_last && (!old.has_last || last > old.last))
+	if (counter->has_last && (!old.has_last || counter->last > old.last))
 	{
-		summary->last[slot] = last;
+		summary->last[slot] = counter->last;
 		summary->has_last |= 1 << slot;
 	}
 }
 
 /*
- * Add to the counter of another type.
+ * Add count actions whose latest created_at is last (if has_last) to the
+ * counter of another type.
  */
 static void
 add_extra(ActionCounter *counter, int64 count, bool has_last,
@@ -292,13 +382,31 @@ action_summary_add(ActionSummary *summary, const char *type, int len,
 		}
 	}
 	else
-		add_extra(extra_counter(summary, type, len), 1, has_time, created_at);
+		add_extra(extra_counter_by_name(summary, type, len), 1, has_time,
+				  created_at);
+}
+
+/*
+ * Add a whole counter (of a merged or deserialized state) to the type
+ * name, as if its actions had been added one by one.
+ */
+void
+action_summary_add_counter(ActionSummary *summary, const char *name, int len,
+						   const ActionCounter *counter)
+{
+	int			slot = fixed_slot(name, len);
+
+	if (slot >= 0)
+		add_fixed(summary, slot, counter);
+	else
+		add_extra(extra_counter_by_name(summary, name, len), counter->count,
+				  counter->has_last, counter->last);
 }
 
 /*
  * Add every count of src to dst, for the combine function.
  */
-static void
+void
 action_summary_merge(ActionSummary *dst, const ActionSummary *src)
 {
 	int			i;
@@ -308,7 +416,7 @@ action_summary_merge(ActionSummary *dst, const ActionSummary *src)
 		ActionCounter c;
 
 		get_fixed(src, i, &c);
-		add_fixed(dst, i, c.count, c.has_last, c.last);
+		add_fixed(dst, i, &c);
 	}
 	if (src->more != NULL)
 	{
@@ -316,453 +424,83 @@ action_summary_merge(ActionSummary *dst, const ActionSummary *src)
 		{
 			const ActionExtra *e = &src->more->extras[i];
 
-			add_extra(extra_counter(dst, e->name, e->len), e->counter.count,
-					  e->counter.has_last, e->counter.last);
+			CHECK_FOR_INTERRUPTS();
+
+			add_extra(extra_counter(dst, e->name, e->len, e->hash),
+					  e->counter.count, e->counter.has_last, e->counter.last);
 		}
 	}
 }
 
-/*
- * A count as a jsonb number.  Small counts, nearly all of them, come from a
- * cache made once per backend, which saves building a numeric per entry of
- * every group.
- */
-static Numeric
-count_numeric(int64 count)
+/* qsort comparator of pointers to other types, by name. */
+static int
+extra_ptr_compare(const void *a, const void *b)
 {
-	static Numeric small_counts[SMALL_COUNT_CACHE];
+	const ActionExtra *x = *(const ActionExtra *const *) a;
+	const ActionExtra *y = *(const ActionExtra *const *) b;
 
-	if (count >= 0 && count < SMALL_COUNT_CACHE)
-	{
-		if (small_counts[count] == NULL)
-		{
-			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-			small_counts[count] = int64_to_numeric(count);
-			MemoryContextSwitchTo(old);
-		}
-		return small_counts[count];
-	}
-	return int64_to_numeric(count);
+	return action_type_compare(x->name, x->len, y->name, y->len);
 }
 
 /*
- * Fill one {"last", "type", "count"} object.  The pairs are written in the
- * order jsonb keeps keys (shorter first, then bytewise), so the value can go
- * straight to JsonbValueToJsonb without sorting.  datebuf must have room for
- * MAXDATELEN + 1 bytes and live as long as the value.
+ * Start a walk over the entries of a summary, in output order.  Other types
+ * that did not arrive in order are sorted here, through an array of
+ * pointers in CurrentMemoryContext: the summary itself is left as it is,
+ * as a final function must.
  */
-static void
-fill_entry(JsonbValue *entry, JsonbPair *pairs, const char *name, int len,
-		   const ActionCounter *counter, char *datebuf)
+void
+action_summary_iter_init(ActionSummaryIter *iter,
+						 const ActionSummary *summary)
 {
-	pairs[0].key.type = jbvString;
-	pairs[0].key.val.string.val = "last";
-	pairs[0].key.val.string.len = 4;
-	if (counter->has_last)
+	const ActionSummaryMore *more = summary->more;
+
+	iter->summary = summary;
+	iter->next = 0;
+	iter->nentries = ACTION_NFIXED + (more != NULL ? more->nextras : 0);
+	iter->sorted = NULL;
+
+	if (more != NULL && more->unsorted)
 	{
-		JsonEncodeDateTime(datebuf, TimestampTzGetDatum(counter->last),
-						   TIMESTAMPTZOID, NULL);
-		pairs[0].value.type = jbvString;
-		pairs[0].value.val.string.val = datebuf;
-		pairs[0].value.val.string.len = strlen(datebuf);
+		const ActionExtra **sorted;
+		int32		i;
+
+		sorted = palloc(more->nextras * sizeof(ActionExtra *));
+		for (i = 0; i < more->nextras; i++)
+			sorted[i] = &more->extras[i];
+		qsort(sorted, more->nextras, sizeof(ActionExtra *),
+			  extra_ptr_compare);
+		iter->sorted = sorted;
 	}
-	else
-		pairs[0].value.type = jbvNull;
-	pairs[0].order = 0;
-
-	pairs[1].key.type = jbvString;
-	pairs[1].key.val.string.val = "type";
-	pairs[1].key.val.string.len = 4;
-	pairs[1].value.type = jbvString;
-	pairs[1].value.val.string.val = unconstify(char *, name);
-	pairs[1].value.val.string.len = len;
-	pairs[1].order = 1;
-
-	pairs[2].key.type = jbvString;
-	pairs[2].key.val.string.val = "count";
-	pairs[2].key.val.string.len = 5;
-	pairs[2].value.type = jbvNumeric;
-	pairs[2].value.val.numeric = count_numeric(counter->count);
-	pairs[2].order = 2;
-
-	entry->type = jbvObject;
-	entry->val.object.nPairs = 3;
-	entry->val.object.pairs = pairs;
 }
 
 /*
- * The summary as a jsonb array value, in CurrentMemoryContext: the four
- * fixed types, then the others in byte order.  Shared by the final function
- * and account_actions(), so both give exactly the same entries.  Strings
- * point into the summary, which must outlive the value.
+ * The next entry of a walk: false when there is none left.  The name points
+ * into the summary, and is not NUL-terminated.
  */
-JsonbValue *
-action_summary_to_jsonb_value(const ActionSummary *summary)
+bool
+action_summary_iter_next(ActionSummaryIter *iter, const char **name,
+						 int *len, ActionCounter *counter)
 {
-	int			nextras = summary->more ? summary->more->nextras : 0;
-	int			nelems = ACTION_NFIXED + nextras;
-	JsonbValue *array;
-	JsonbValue *elems;
-	JsonbPair  *pairs;
-	char	   *datebufs;
-	int			i;
+	int			i = iter->next;
+	const ActionExtra *e;
 
-	/* One allocation for everything but the numbers. */
-	array = palloc(sizeof(JsonbValue) * (nelems + 1) +
-				   sizeof(JsonbPair) * 3 * nelems +
-				   (MAXDATELEN + 1) * nelems);
-	elems = array + 1;
-	pairs = (JsonbPair *) (elems + nelems);
-	datebufs = (char *) (pairs + 3 * nelems);
+	if (i >= iter->nentries)
+		return false;
+	iter->next++;
 
-	for (i = 0; i < ACTION_NFIXED; i++)
+	if (i < ACTION_NFIXED)
 	{
-		ActionCounter c;
-
-		get_fixed(summary, i, &c);
-		fill_entry(&elems[i], &pairs[3 * i], fixed_names[i],
-				   strlen(fixed_names[i]), &c,
-				   datebufs + (MAXDATELEN + 1) * i);
-	}
-	for (i = 0; i < nextras; i++)
-	{
-		const ActionExtra *e = &summary->more->extras[i];
-		int			k = ACTION_NFIXED + i;
-
-		fill_entry(&elems[k], &pairs[3 * k], e->name, e->len, &e->counter,
-				   datebufs + (MAXDATELEN + 1) * k);
+		*name = action_fixed_names[i];
+		*len = fixed_name_lens[i];
+		Assert((size_t) *len == strlen(*name));
+		get_fixed(iter->summary, i, counter);
+		return true;
 	}
 
-	array->type = jbvArray;
-	array->val.array.nElems = nelems;
-	array->val.array.elems = elems;
-	array->val.array.rawScalar = false;
-	return array;
-}
-
-/*
- * Raise the error for a support function called outside the aggregate.
- * Such a call cannot get a valid state, so it must not go on.
- */
-static void
-pg_attribute_noreturn()
-not_in_aggregate(const char *fname)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("%s called in non-aggregate context", fname),
-			 errdetail("This function is a support function of the aggregate action_summary(text, timestamptz)."),
-			 errhint("Call action_summary(type, created_at) instead.")));
-}
-
-/*
- * Transition function: count one row.  A row with a NULL type leaves the
- * state as it is, which may be NULL: a group without any typed action needs
- * no memory at all, and the final function turns NULL into four zeros.
- */
-Datum
-action_summary_trans(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt;
-	ActionSummary *state;
-	text	   *type;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		not_in_aggregate("action_summary_trans");
-
-	state = PG_ARGISNULL(0) ? NULL : (ActionSummary *) PG_GETARG_POINTER(0);
-
-	if (PG_ARGISNULL(1))
-	{
-		if (state == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(state);
-	}
-
-	if (state == NULL)
-		state = action_summary_create(aggcxt);
-
-	/* Short inline varlenas, the usual case, are read in place. */
-	type = PG_GETARG_TEXT_PP(1);
-	action_summary_add(state, VARDATA_ANY(type), VARSIZE_ANY_EXHDR(type),
-					   !PG_ARGISNULL(2),
-					   PG_ARGISNULL(2) ? 0 : PG_GETARG_TIMESTAMPTZ(2));
-
-	PG_RETURN_POINTER(state);
-}
-
-/*
- * Combine function: merge the second state into the first.  Either may be
- * NULL (a group that saw no typed action).  When only the second exists it
- * is copied, because it may live in a shorter-lived context than the
- * aggregate's (a deserialized state does).
- */
-Datum
-action_summary_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcxt;
-	ActionSummary *state1;
-	ActionSummary *state2;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		not_in_aggregate("action_summary_combine");
-
-	state1 = PG_ARGISNULL(0) ? NULL : (ActionSummary *) PG_GETARG_POINTER(0);
-	state2 = PG_ARGISNULL(1) ? NULL : (ActionSummary *) PG_GETARG_POINTER(1);
-
-	if (state2 == NULL)
-	{
-		if (state1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(state1);
-	}
-
-	if (state1 == NULL)
-		state1 = action_summary_create(aggcxt);
-	action_summary_merge(state1, state2);
-
-	PG_RETURN_POINTER(state1);
-}
-
-/* Write a counter at p; returns the position after it. */
-static char *
-write_counter(char *p, const ActionCounter *counter)
-{
-	uint64		v;
-
-	v = pg_hton64((uint64) counter->count);
-	memcpy(p, &v, 8);
-	v = pg_hton64((uint64) (counter->has_last ? counter->last : 0));
-	memcpy(p + 8, &v, 8);
-	p[16] = counter->has_last ? 1 : 0;
-	return p + COUNTER_SERIAL_SIZE;
-}
-
-/* Write an int32 at p; returns the position after it. */
-static char *
-write_int32(char *p, int32 value)
-{
-	uint32		v = pg_hton32((uint32) value);
-
-	memcpy(p, &v, 4);
-	return p + 4;
-}
-
-/*
- * Serialization function: the state as a flat bytea (format in the file
- * header), sized exactly so that no buffer is grown or wasted per group.
- */
-Datum
-action_summary_serial(PG_FUNCTION_ARGS)
-{
-	ActionSummary *state;
-	int			nextras;
-	Size		size;
-	bytea	   *result;
-	char	   *p;
-	int			i;
-
-	if (!AggCheckCallContext(fcinfo, NULL))
-		not_in_aggregate("action_summary_serial");
-
-	state = (ActionSummary *) PG_GETARG_POINTER(0);
-	nextras = state->more ? state->more->nextras : 0;
-
-	size = HEADER_SERIAL_SIZE + ACTION_NFIXED * COUNTER_SERIAL_SIZE;
-	for (i = 0; i < nextras; i++)
-		size += EXTRA_MIN_SERIAL_SIZE + state->more->extras[i].len;
-
-	result = palloc(VARHDRSZ + size);
-	SET_VARSIZE(result, VARHDRSZ + size);
-	p = VARDATA(result);
-
-	*p++ = SUMMARY_FORMAT_VERSION;
-	p = write_int32(p, nextras);
-	for (i = 0; i < ACTION_NFIXED; i++)
-	{
-		ActionCounter c;
-
-		get_fixed(state, i, &c);
-		p = write_counter(p, &c);
-	}
-	for (i = 0; i < nextras; i++)
-	{
-		const ActionExtra *e = &state->more->extras[i];
-
-		p = write_counter(p, &e->counter);
-		p = write_int32(p, e->len);
-		memcpy(p, e->name, e->len);
-		p += e->len;
-	}
-	Assert(p == VARDATA(result) + size);
-
-	PG_RETURN_BYTEA_P(result);
-}
-
-/*
- * Raise the error for a serialized state that is not one we wrote.
- */
-static void
-pg_attribute_noreturn()
-corrupt_state(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid serialized action_summary state"),
-			 errdetail_internal("%s", detail)));
-}
-
-/* Take n bytes from the reader, or fail if fewer are left. */
-static const char *
-read_bytes(SerialReader *reader, Size n)
-{
-	const char *p = reader->pos;
-
-	if ((Size) (reader->end - reader->pos) < n)
-		corrupt_state("The state ends too early.");
-	reader->pos += n;
-	return p;
-}
-
-/* Read an int32. */
-static int32
-read_int32(SerialReader *reader)
-{
-	uint32		v;
-
-	memcpy(&v, read_bytes(reader, 4), 4);
-	return (int32) pg_ntoh32(v);
-}
-
-/*
- * Read a counter and check it could have been counted: a count of at least
- * min_count, a flag that is 0 or 1, a last time that is a timestamp with
- * time zone, and no last time without an action.
- */
-static void
-read_counter(SerialReader *reader, ActionCounter *counter, int64 min_count)
-{
-	const char *p = read_bytes(reader, COUNTER_SERIAL_SIZE);
-	uint64		v;
-
-	memcpy(&v, p, 8);
-	counter->count = (int64) pg_ntoh64(v);
-	memcpy(&v, p + 8, 8);
-	counter->last = (TimestampTz) pg_ntoh64(v);
-
-	if (p[16] != 0 && p[16] != 1)
-		corrupt_state("A flag is neither 0 nor 1.");
-	counter->has_last = (p[16] == 1);
-
-	if (counter->count < min_count)
-		corrupt_state("A count is out of range.");
-	if (counter->has_last)
-	{
-		if (counter->count == 0)
-			corrupt_state("A type has a last time but no action.");
-		if (!TIMESTAMP_NOT_FINITE(counter->last) &&
-			!IS_VALID_TIMESTAMP(counter->last))
-			corrupt_state("A last time is out of range.");
-	}
-	else if (counter->last != 0)
-		corrupt_state("A last time is set without its flag.");
-}
-
-/*
- * Deserialization function: rebuild a state from action_summary_serial's
- * bytea, in CurrentMemoryContext (the combine function copies what it
- * keeps).  Everything is checked, so a corrupt bytea is an error, never a
- * wrong summary or a crash.
- */
-Datum
-action_summary_deserial(PG_FUNCTION_ARGS)
-{
-	bytea	   *serial;
-	SerialReader reader;
-	ActionSummary *state;
-	ActionSummaryMore *more = NULL;
-	int32		nextras;
-	int			i;
-
-	if (!AggCheckCallContext(fcinfo, NULL))
-		not_in_aggregate("action_summary_deserial");
-
-	serial = PG_GETARG_BYTEA_PP(0);
-	reader.pos = VARDATA_ANY(serial);
-	reader.end = reader.pos + VARSIZE_ANY_EXHDR(serial);
-
-	if (*read_bytes(&reader, 1) != SUMMARY_FORMAT_VERSION)
-		corrupt_state("The format version is unknown.");
-	nextras = read_int32(&reader);
-
-	state = action_summary_create(CurrentMemoryContext);
-	for (i = 0; i < ACTION_NFIXED; i++)
-	{
-		ActionCounter c;
-
-		read_counter(&reader, &c, 0);
-		add_fixed(state, i, c.count, c.has_last, c.last);
-	}
-
-	/* Bound the allocation below by what the bytes could hold. */
-	if (nextras < 0 ||
-		(Size) nextras >
-		(Size) (reader.end - reader.pos) / EXTRA_MIN_SERIAL_SIZE)
-		corrupt_state("The number of other types is out of range.");
-
-	if (nextras > 0)
-	{
-		more = summary_more(state);
-		more->extras = palloc(nextras * sizeof(ActionExtra));
-		more->maxextras = nextras;
-	}
-	for (i = 0; i < nextras; i++)
-	{
-		ActionExtra *e = &more->extras[i];
-		int32		len;
-
-		read_counter(&reader, &e->counter, 1);
-		len = read_int32(&reader);
-		if (len < 0)
-			corrupt_state("A type name length is negative.");
-		e->len = len;
-		e->name = palloc(Max(len, 1));
-		memcpy(e->name, read_bytes(&reader, len), len);
-
-		if (fixed_slot(e->name, len) >= 0)
-			corrupt_state("A fixed type is stored as another type.");
-		if (i > 0 &&
-			compare_names(more->extras[i - 1].name, more->extras[i - 1].len,
-						  e->name, len) >= 0)
-			corrupt_state("The other types are not in ascending order.");
-		more->nextras = i + 1;
-	}
-
-	if (reader.pos != reader.end)
-		corrupt_state("The state has trailing bytes.");
-
-	PG_RETURN_POINTER(state);
-}
-
-/*
- * Final function: the summary as a jsonb array.  A NULL state (no input row,
- * or only rows with a NULL type) gives the four types with count 0.  The
- * state is only read, as a final function of a shared state must.
- */
-Datum
-action_summary_final(PG_FUNCTION_ARGS)
-{
-	ActionSummary empty;
-	const ActionSummary *state;
-
-	if (PG_ARGISNULL(0))
-	{
-		memset(&empty, 0, sizeof(ActionSummary));
-		state = &empty;
-	}
-	else
-		state = (ActionSummary *) PG_GETARG_POINTER(0);
-
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(action_summary_to_jsonb_value(state)));
+	i -= ACTION_NFIXED;
+	e = iter->sorted ? iter->sorted[i] : &iter->summary->more->extras[i];
+	*name = e->name;
+	*len = e->len;
+	*counter = e->counter;
+	return true;
 }

@@ -19,7 +19,8 @@
 # match_payments().  Summaries (sizes up to 1M; size n gives 2n actions over
 # n/5 accounts and n/10 documents): count/max floor, plain SQL,
 # action_summary() serial and parallel, jsonb_array_elements SQL and
-# account_actions().
+# account_actions().  Types (same sizes): one summary over n distinct types
+# in descending and in ascending order, against plain SQL GROUP BY type.
 #
 # --smoke: 10k, one repetition, for CI: still checks that the contenders
 # agree.  The exit status is non-zero when a check or a query fails, never
@@ -222,9 +223,10 @@ for size in "${size_list[@]}"; do
 	if [ "$only" != matching ] && [ "$n" -le 1000000 ]; then
 		sv=(-v account="bench.account_$sfx" -v session="bench.session_$sfx"
 			-v action="bench.action_$sfx" -v doc="bench.account_doc_$sfx"
-			-v sum_view="bench.summary_sql_$sfx" -v doc_view="bench.documents_sql_$sfx")
+			-v sum_view="bench.summary_sql_$sfx" -v doc_view="bench.documents_sql_$sfx"
+			-v n="$n")
 		t0=$(date +%s.%N)
-		q "${sv[@]}" -v n="$n" -v seed="$seed" -f "$sql/gen_summary.sql"
+		q "${sv[@]}" -v seed="$seed" -f "$sql/gen_summary.sql"
 		q "${sv[@]}" -f "$sql/views_summary.sql"
 		read -r nact ngroups ndocs <<<"$(q -F ' ' "${sv[@]}" <<-'EOF'
 			SELECT (SELECT count(*) FROM :action),
@@ -244,14 +246,17 @@ for size in "${size_list[@]}"; do
 					"summary|action_summary serial|s_aggregate|$ngroups|$nact"
 					"summary|action_summary parallel|s_aggregate_parallel|$ngroups|$nact"
 					"documents|jsonb_array_elements SQL|d_sql|$ndocs|$ndocs"
-					"documents|account_actions|d_function|$ndocs|$ndocs")
+					"documents|account_actions|d_function|$ndocs|$ndocs"
+					"types|floor: GROUP BY type|t_group_by|$n|$n"
+					"types|action_summary, types descending|t_desc|$((n + 4))|$n"
+					"types|action_summary, types ascending|t_asc|$((n + 4))|$n")
 		for rep in $(seq 1 "$reps"); do
 			ord=0
 			for c in "${contenders[@]}"; do
 				IFS='|' read -r section name file expected nrows <<<"$c"
 				ord=$((ord + 1))
 				is_floor=false
-				case $file in s_floor|d_sql) is_floor=true ;; esac
+				case $file in s_floor|d_sql|t_group_by) is_floor=true ;; esac
 				measure "$section" "$name" "$ord" "$is_floor" "$size" "$n" \
 					"$nrows" "$rep" "$expected" "$file" "${sv[@]}"
 			done

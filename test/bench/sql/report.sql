@@ -21,7 +21,8 @@ SELECT m.section, m.contender, m.size, m.nrows AS "input rows", m.reps,
 	round(m.hwm_kb * 1024.0 / m.nrows, 1) AS "B/row"
 FROM med m
 LEFT JOIN med f ON f.is_floor AND f.section = m.section AND f.n = m.n
-ORDER BY CASE m.section WHEN 'matching' THEN 1 WHEN 'summary' THEN 2 ELSE 3 END,
+ORDER BY CASE m.section WHEN 'matching' THEN 1 WHEN 'summary' THEN 2
+		WHEN 'documents' THEN 3 ELSE 4 END,
 	m.n, m.ord;
 
 \echo
@@ -98,6 +99,11 @@ WITH med AS (
 	SELECT 11, 'account_actions() <= 0.2x jsonb_array_elements SQL (largest size)', 0.2,
 		(SELECT a.secs / f.secs FROM med a, med f, summary_n s WHERE a.n = s.n AND f.n = s.n
 		 AND a.contender = 'account_actions' AND f.contender = 'jsonb_array_elements SQL')
+	UNION ALL
+	SELECT 13, 'action_summary() over n types, descending <= 2x GROUP BY type (largest size)', 2,
+		(SELECT a.secs / f.secs FROM med a, med f, summary_n s WHERE a.n = s.n AND f.n = s.n
+		 AND a.contender = 'action_summary, types descending'
+		 AND f.contender = 'floor: GROUP BY type')
 	UNION ALL
 	SELECT 12, 'cancel: 57014 within 1 s, then SELECT 1 answers', 1,
 		(SELECT CASE WHEN c.sqlstate = '57014' AND c.alive THEN c.secs ELSE 'Infinity' END

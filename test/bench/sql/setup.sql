@@ -27,7 +27,7 @@ $$;
 
 -- One row per measured run.
 CREATE TABLE IF NOT EXISTS bench.result (
-	section text NOT NULL,			-- matching, summary, documents
+	section text NOT NULL,			-- matching, summary, documents, types
 	contender text NOT NULL,
 	ord int NOT NULL,				-- position of the contender in the table
 	is_floor bool NOT NULL,
