@@ -8,15 +8,20 @@ MATCH_OBJS = \
 	src/match_core.o \
 	src/match_input.o \
 	src/match_months.o
+ALLOCATE_OBJS = \
+	src/allocate.o \
+	src/allocate_amount.o \
+	src/allocate_core.o
 OBJS = \
 	$(MATCH_OBJS) \
+	$(ALLOCATE_OBJS) \
 	src/summary.o \
 	src/documents.o
 
 EXTENSION = accmatch
-DATA = accmatch--1.0.sql
+DATA = accmatch--1.0.sql accmatch--1.1.sql accmatch--1.0--1.1.sql
 
-REGRESS = match_rules match_errors match_types match_partition summary documents summary_parallel
+REGRESS = match_rules match_errors match_types match_partition allocate_rules allocate_errors summary documents summary_parallel
 # results/ goes under REGRESS_OUTPUTDIR (test/valgrind.sh points it elsewhere)
 REGRESS_OUTPUTDIR ?= .
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR) --load-extension=accmatch
@@ -29,7 +34,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): src/accmatch.h
-$(MATCH_OBJS): src/match.h
+$(MATCH_OBJS) $(ALLOCATE_OBJS): src/match.h
 
 # pgTAP suite; needs a running server and pgTAP installed (see test/check.sh).
 .PHONY: prove
