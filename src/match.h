@@ -14,6 +14,11 @@
  *					the sweep, the id check; knows no Datum and no SPI
  *	match.c			the SQL entry: arguments, wiring, the result rows
  *
+ * allocate_payments() takes the same path with amounts: the input reads
+ * them through allocate_amount.c (numeric and integers to exact scaled
+ * int64s), allocate_core.c runs its sweep over the same sorted rows and
+ * month chains, and allocate.c is its SQL entry.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MATCH_H
