@@ -26,7 +26,6 @@ PG_FUNCTION_INFO_V1(allocate_payments);
 typedef struct AllocOutput
 {
 	ReturnSetInfo *rsinfo;
-	MemoryContext row_cxt;		/* for each row's numeric, reset per row */
 	Datum		by_month;
 	Datum		by_oldest;
 	Datum		key;			/* partition_key, or NULL */
@@ -46,7 +45,6 @@ emit_row(void *arg, const MatchRow *pay, const MatchRow *acc, int64 amount)
 	AllocOutput *out = (AllocOutput *) arg;
 	Datum		values[ALLOCATE_PAYMENTS_COLS];
 	bool		nulls[ALLOCATE_PAYMENTS_COLS];
-	MemoryContext old = MemoryContextSwitchTo(out->row_cxt);
 
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = Int64GetDatum(pay->id);
@@ -63,8 +61,7 @@ emit_row(void *arg, const MatchRow *pay, const MatchRow *acc, int64 amount)
 	nulls[4] = out->key_isnull;
 	tuplestore_putvalues(out->rsinfo->setResult, out->rsinfo->setDesc,
 						 values, nulls);
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(out->row_cxt);
+	pfree(DatumGetPointer(values[2]));	/* the tuple holds a copy */
 }
 
 /*
@@ -116,8 +113,6 @@ allocate_payments(PG_FUNCTION_ARGS)
 	memset(&group, 0, sizeof(group));
 	memset(&out, 0, sizeof(out));
 	out.rsinfo = rsinfo;
-	out.row_cxt = AllocSetContextCreate(cxt, "accmatch row",
-										ALLOCSET_SMALL_SIZES);
 	out.by_month = CStringGetTextDatum("month");
 	out.by_oldest = CStringGetTextDatum("oldest");
 

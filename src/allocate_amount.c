@@ -11,9 +11,10 @@
  * in an int64 is reported, never rounded: about 18 significant digits,
  * e.g. up to 92 233 720 368 547 758.07 at scale 2.
  *
- * Numeric values are read from their stored form, without calling numeric
- * functions: a numeric(12,2) is converted in a few integer operations, and
- * the conversion of millions of values stays a small part of a call.  The
+ * Numeric values are read and written in their stored form, without
+ * calling numeric functions: a numeric(12,2) is converted in a few integer
+ * operations, and the conversion of millions of values stays a small part
+ * of a call.  The
  * stored form is the one on disk, which pg_upgrade carries over unchanged,
  * so it does not change between major versions: a varlena holding a 16-bit
  * header, then either (short form) the digits, or (long form) a 16-bit
@@ -30,9 +31,6 @@
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
-#include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
-#include "utils/numeric.h"
 
 /* The stored numeric header, as described above. */
 #define NUM_FORM_MASK		0xC000
@@ -184,31 +182,83 @@ amount_rescale(int64 *value, int from, int to)
 }
 
 /*
- * The numeric value of a scaled amount, with that display scale.
+ * The numeric value of a scaled amount (0 or more), with that display
+ * scale, written in the stored form described above.  It always fits the
+ * short form: an int64 at scale 0 to 18 has a weight of -5 to 4.  Digits
+ * are stripped of leading and trailing zeros, as PostgreSQL stores them.
  */
 Datum
 amount_to_numeric(int64 value, int scale)
 {
+	int16		digits[16];
+	int			ndigits = 0;
+	int			weight;
 	int			pad = (NUM_BASE_DIGITS - scale % NUM_BASE_DIGITS) % NUM_BASE_DIGITS;
-	int64		ignored;
-	char		buf[48];
-	int			n;
+	int			nfrac = (scale + pad) / NUM_BASE_DIGITS;
+	int64		ipart = value / pow10_int64[scale];
+	int64		fpart = value % pow10_int64[scale];
+	int			first;
+	int			last;
+	uint16		header;
+	struct varlena *result;
+	char	   *data;
 
-	if (scale == 0)
-		return NumericGetDatum(int64_to_numeric(value));
+	Assert(value >= 0 && scale >= 0 && scale <= AMOUNT_MAX_SCALE);
 
-	/*
-	 * int64_div_fast_to_numeric() multiplies by 10^pad first; where that
-	 * would overflow it takes a slower path that PostgreSQL 15 gets wrong
-	 * past scale 9, so go through the text form instead.
-	 */
-	if (!pg_mul_s64_overflow(value, pow10_int64[pad], &ignored))
-		return NumericGetDatum(int64_div_fast_to_numeric(value, scale));
+	/* fraction groups, least significant first; the last one padded */
+	for (int i = 0; i < nfrac; i++)
+	{
+		if (i == 0 && pad > 0)
+		{
+			digits[ndigits++] = (int16) ((fpart % pow10_int64[NUM_BASE_DIGITS - pad]) *
+										 pow10_int64[pad]);
+			fpart /= pow10_int64[NUM_BASE_DIGITS - pad];
+		}
+		else
+		{
+			digits[ndigits++] = (int16) (fpart % 10000);
+			fpart /= 10000;
+		}
+	}
+	/* integer groups */
+	do
+	{
+		digits[ndigits++] = (int16) (ipart % 10000);
+		ipart /= 10000;
+	} while (ipart > 0);
+	weight = ndigits - nfrac - 1;
 
-	n = snprintf(buf, sizeof(buf), "%0*" INT64_MODIFIER "d", scale + 1, value);
-	Assert(value >= 0 && n > scale);
-	memmove(buf + n - scale + 1, buf + n - scale, scale + 1);
-	buf[n - scale] = '.';
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	/* digits[] runs from least to most significant: strip zeros at both ends */
+	last = 0;
+	while (last < ndigits && digits[last] == 0)
+		last++;
+	first = ndigits - 1;
+	while (first >= last && digits[first] == 0)
+	{
+		first--;
+		weight--;
+	}
+	if (first < last)
+	{
+		weight = 0;				/* zero */
+		ndigits = 0;
+	}
+	else
+		ndigits = first - last + 1;
+
+	header = NUM_FORM_SHORT | (scale << NUM_SHORT_DSCALE_SHIFT) |
+		(weight < 0 ? NUM_SHORT_WEIGHT_NEG : 0) |
+		(weight & NUM_SHORT_WEIGHT_MASK);
+	result = palloc(VARHDRSZ + sizeof(uint16) + ndigits * sizeof(int16));
+	SET_VARSIZE(result, VARHDRSZ + sizeof(uint16) + ndigits * sizeof(int16));
+	data = VARDATA(result);
+	memcpy(data, &header, sizeof(uint16));
+	data += sizeof(uint16);
+	for (int i = 0; i < ndigits; i++)
+	{
+		int16		d = digits[first - i];
+
+		memcpy(data + i * sizeof(int16), &d, sizeof(int16));
+	}
+	return PointerGetDatum(result);
 }

@@ -32,7 +32,7 @@
  *
  * The rows, their sort and the month chains are match_payments()'s (see
  * match_core.c); the amounts are arrays parallel to the rows, which this
- * file permutes along with the sort.  It knows nothing of Datums or SPI:
+ * file puts in the sorted order after the sort.  It knows nothing of Datums or SPI:
  * rows in, calls of an emit function out.
  *
  *-------------------------------------------------------------------------
@@ -65,37 +65,24 @@ read_position(MatchRow *rows, int32 j, int32 ndated)
 }
 
 /*
- * Put the amounts, in read order, in the order of the sorted rows, each
- * row knowing its read position (see read_position()): follow each cycle
- * of the permutation, marking a row placed by making its read position its
- * own.  Linear time, no memory.
+ * Put the amounts of rows, in read order, in the order of the sorted rows,
+ * each row knowing its read position (see read_position()).  They are
+ * gathered into a new array of the same capacity, which replaces the old:
+ * one pass of random reads, and 8 more bytes a row only while it runs.
  */
 static void
-permute_amounts(int64 *amount, MatchRow *rows, int32 n, int32 ndated)
+sort_amounts(MatchRows *rows, int32 n, int32 ndated)
 {
+	int64	   *sorted;
+
+	if (n == 0)
+		return;
+	sorted = MemoryContextAllocHuge(GetMemoryChunkContext(rows->amount),
+									rows->cap * sizeof(int64));
 	for (int32 j = 0; j < n; j++)
-	{
-		int64		first;
-		int32		k = j;
-
-		if (*read_position(rows, j, ndated) == j)
-			continue;
-		first = amount[j];
-		for (;;)
-		{
-			int32	   *pos = read_position(rows, k, ndated);
-			int32		from = *pos;
-
-			*pos = k;
-			if (from == j)
-			{
-				amount[k] = first;
-				break;
-			}
-			amount[k] = amount[from];
-			k = from;
-		}
-	}
+		sorted[j] = rows->amount[*read_position(rows->rows, j, ndated)];
+	pfree(rows->amount);
+	rows->amount = sorted;
 }
 
 /*
@@ -120,8 +107,8 @@ allocate_sort_group(MatchRows *pay, MatchRows *acc, int32 nacc)
 		acc->rows[i].match = i;
 
 	ndated = match_sort_group(pay->rows, npay, acc->rows, nacc);
-	permute_amounts(pay->amount, pay->rows, npay, ndated);
-	permute_amounts(acc->amount, acc->rows, nacc, nacc);
+	sort_amounts(pay, npay, ndated);
+	sort_amounts(acc, nacc, nacc);
 
 	for (int32 i = 0; i < npay; i++)
 	{

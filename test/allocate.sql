@@ -6,7 +6,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
-SELECT plan(29);
+SELECT plan(30);
 
 CREATE TEMP TABLE accrual (id int, date date, month int, amount numeric, account_id int);
 CREATE TEMP TABLE payment (id int, date date, month int, amount numeric, account_id int);
@@ -226,6 +226,29 @@ SELECT is(
 	(SELECT array_agg(DISTINCT scale(amount)) FROM allocate_payments('payment', 'accrual_cents')),
 	ARRAY[2],
 	'numeric(12,2) amounts come out with scale 2');
+
+-- Amounts go through exactly: payments that find no accrual come back
+-- whole, equal, with the same text and the same hash, for random values
+-- of every scale from 0 to 18 and up to 18 digits (zeros at either end
+-- included).
+CREATE TEMP TABLE exact_pay (id int, date date, month int, amount numeric);
+CREATE TEMP TABLE exact_acc (id int, date date, month int, amount numeric);
+CREATE FUNCTION pg_temp.inexact(scale int) RETURNS bigint LANGUAGE sql AS $$
+	TRUNCATE exact_pay;
+	INSERT INTO exact_pay
+	SELECT g, date '2024-01-01', 1,
+		round(trunc(random()::numeric * 10::numeric ^ k)
+			  * 10::numeric ^ trunc(random()::numeric * (19 - k)) / 10::numeric ^ scale, scale)
+	FROM (SELECT g, trunc(random() * 19)::int AS k
+		  FROM generate_series(1, 300) g) d;
+	SELECT count(*) FROM exact_pay p JOIN allocate_payments('exact_pay', 'exact_acc') r
+		ON r.payment_id = p.id
+	WHERE r.amount IS DISTINCT FROM p.amount OR r.amount::text <> p.amount::text
+	   OR hash_numeric(r.amount) <> hash_numeric(p.amount)
+	   OR r.accrual_id IS NOT NULL;
+$$;
+SELECT is((SELECT sum(pg_temp.inexact(s)) FROM generate_series(0, 18) s), 0::numeric,
+	'amounts of every scale come back exactly, as text and as hash');
 
 -- Invariants on a bigger random data set, for both strategies.
 TRUNCATE accrual, payment;

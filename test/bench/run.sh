@@ -202,7 +202,8 @@ for size in "${size_list[@]}"; do
 			contenders+=("PL/pgSQL allocation loop|a_loop|$arows")
 		fi
 		contenders+=("allocate_payments sequential|a_sequential|$arows"
-					 "allocate_payments month_first|a_month_first|$amfrows")
+					 "allocate_payments month_first|a_month_first|$amfrows"
+					 "allocate_payments sequential, work_mem 16MB|a_sequential_16mb|$arows")
 
 		for rep in $(seq 1 "$reps"); do
 			ord=0

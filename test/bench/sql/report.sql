@@ -121,9 +121,9 @@ WITH med AS (
 		(SELECT a.secs / l.secs FROM med a, med l WHERE a.n = 100000 AND l.n = 100000
 		 AND a.contender = 'allocate_payments sequential' AND l.contender = 'PL/pgSQL allocation loop')
 	UNION ALL
-	SELECT 17, 'allocate_payments() sequential peak memory at 1M+1M <= 64 B/row', 64,
+	SELECT 17, 'allocate_payments() sequential peak memory at 1M+1M, work_mem 16MB <= 64 B/row', 64,
 		(SELECT a.hwm_kb * 1024.0 / a.nrows FROM med a WHERE a.n = 1000000
-		 AND a.contender = 'allocate_payments sequential')
+		 AND a.contender = 'allocate_payments sequential, work_mem 16MB')
 	UNION ALL
 	SELECT 18, 'allocate_payments() sequential peak memory at 10M+10M <= 64 B/row', 64,
 		(SELECT a.hwm_kb * 1024.0 / a.nrows FROM med a WHERE a.n = 10000000
