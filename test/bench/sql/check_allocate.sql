@@ -14,8 +14,9 @@ CREATE TEMP TABLE bench_alloc_result AS
 		AS f(payment_id, accrual_id, amount, matched_by, partition_key, ord);
 
 SELECT
-	(SELECT count(*) FROM :pay p WHERE p.amount IS DISTINCT FROM (
-		SELECT sum(r.amount) FROM bench_alloc_result r WHERE r.payment_id = p.id)) AS bad_sums,
+	(SELECT count(*) FROM :pay p LEFT JOIN (
+		SELECT payment_id, sum(amount) AS total FROM bench_alloc_result GROUP BY payment_id) r
+		ON r.payment_id = p.id WHERE p.amount IS DISTINCT FROM r.total) AS bad_sums,
 	(SELECT count(*) FROM (SELECT 1 FROM bench_alloc_result r JOIN :acc a ON a.id = r.accrual_id
 		GROUP BY a.id, a.amount HAVING sum(r.amount) > a.amount) x) AS over_allocated,
 	(SELECT count(*) FROM bench_alloc_result r JOIN :pay p ON p.id = r.payment_id
