@@ -8,8 +8,13 @@ MATCH_OBJS = \
 	src/match_core.o \
 	src/match_input.o \
 	src/match_months.o
+ALLOCATE_OBJS = \
+	src/allocate.o \
+	src/allocate_amount.o \
+	src/allocate_core.o
 OBJS = \
 	$(MATCH_OBJS) \
+	$(ALLOCATE_OBJS) \
 	src/summary.o \
 	src/summary_agg.o \
 	src/summary_json.o \
@@ -19,7 +24,7 @@ OBJS = \
 EXTENSION = accmatch
 DATA = accmatch--1.0.sql accmatch--1.0--1.1.sql accmatch--1.1.sql
 
-REGRESS = setup upgrade match_rules match_errors match_types match_partition summary documents summary_parallel cleanup
+REGRESS = setup upgrade match_rules match_errors match_types match_partition allocate_rules allocate_errors summary documents summary_parallel cleanup
 # results/ goes under REGRESS_OUTPUTDIR (test/valgrind.sh points it elsewhere)
 REGRESS_OUTPUTDIR ?= .
 # (PGXS passes --inputdir=$(srcdir), so the tests are found from a build
@@ -33,7 +38,7 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(MATCH_OBJS): src/match.h
+$(MATCH_OBJS) $(ALLOCATE_OBJS): src/match.h
 src/summary.o src/summary_agg.o src/summary_json.o: src/summary.h src/summary_int.h
 src/summary.o src/summary_agg.o: src/compat.h
 src/account_actions.o: src/summary.h src/created_at.h src/compat.h

@@ -1,4 +1,4 @@
-/* accmatch--1.1.sql: payment matching and action summaries */
+/* accmatch--1.1.sql: payment matching and allocation, action summaries */
 
 \echo Use "CREATE EXTENSION accmatch" to load this file. \quit
 
@@ -87,3 +87,26 @@ LANGUAGE C STRICT STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION account_actions(jsonb) IS
 'summary {number, actions} of one account document {number, sessions:[{actions:[{type, created_at}]}]}';
+
+/*
+ * Payment allocation
+ */
+
+CREATE FUNCTION allocate_payments(
+	payments text DEFAULT 'payment',
+	accruals text DEFAULT 'accrual',
+	strategy text DEFAULT 'sequential',
+	partition_by text DEFAULT NULL,
+	amount_column text DEFAULT 'amount')
+RETURNS TABLE (
+	payment_id bigint,
+	accrual_id bigint,
+	amount numeric,
+	matched_by text,
+	partition_key text)
+AS 'MODULE_PATHNAME', 'allocate_payments'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL RESTRICTED
+ROWS 1000;
+
+COMMENT ON FUNCTION allocate_payments(text, text, text, text, text) IS
+'allocate payment amounts to strictly earlier accruals, same month first, else the oldest; the rest of each payment is credit';

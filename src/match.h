@@ -14,6 +14,11 @@
  *					the sweep, the id check; knows no Datum and no SPI
  *	match.c			the SQL entry: arguments, wiring, the result rows
  *
+ * allocate_payments() takes the same path with amounts: the input reads
+ * them through allocate_amount.c (numeric and integers to exact scaled
+ * int64s), allocate_core.c runs its sweep over the same sorted rows and
+ * month chains, and allocate.c is its SQL entry.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MATCH_H
@@ -51,12 +56,14 @@ typedef struct MatchRow
 /*
  * A growable array of rows.  A matcher that needs one more value per row
  * (an amount) keeps it in an array parallel to rows, filled by the input in
- * read order and permuted along in match_sort_group(), so that the 24-byte
- * rows of match_payments() stay as they are.
+ * read order and permuted along when the rows are sorted (see
+ * allocate_core.c), so that the 24-byte rows of match_payments() stay as
+ * they are.  amount is NULL when the table's amounts are not read.
  */
 typedef struct MatchRows
 {
 	MatchRow   *rows;
+	int64	   *amount;
 	int64		n;
 	int64		cap;
 } MatchRows;
@@ -115,6 +122,8 @@ typedef struct MatchTable
 	AttrNumber	key_attnum;		/* 0 when not partitioned */
 	Oid			key_type;		/* InvalidOid when not partitioned */
 	Oid			key_coll;		/* compared under the payment column's */
+	const char *amount_column;	/* allocate_payments() only, else NULL */
+	Oid			amount_type;	/* INT2OID, INT4OID, INT8OID or NUMERICOID */
 } MatchTable;
 
 extern void match_resolve_table(MatchTable *t, const char *role, text *name,
@@ -125,6 +134,7 @@ extern AttrNumber match_lookup_column(MatchTable *t, const char *column,
 extern void match_check_same_types(MatchTable *pay, MatchTable *acc,
 								   const char *partition_by);
 extern bool match_ids_proven_unique(MatchTable *t, Oid key_coll);
+extern void match_resolve_amount(MatchTable *t, const char *amount_column);
 
 /* ---- month numbering (match_months.c) ---- */
 
@@ -143,7 +153,9 @@ extern int32 month_map_count(MonthMap *map);
  * tables), valid until the next call.  Payments with a NULL date have
  * match = MATCH_NULL_DATE; accruals with a NULL date are left out.  Month
  * numbers are below nmonths.  key is the partition key as text (NULL when
- * the key is NULL or there is no partition_by).
+ * the key is NULL or there is no partition_by).  When the tables have an
+ * amount column, every amount of the group is in units of
+ * 10^-amount_scale (see allocate_amount.c).
  */
 typedef struct MatchGroup
 {
@@ -152,6 +164,7 @@ typedef struct MatchGroup
 	int32		nmonths;
 	bool		key_isnull;
 	char	   *key;
+	int			amount_scale;
 } MatchGroup;
 
 /* Both tables being read; see match_input.c. */
@@ -168,5 +181,58 @@ extern void match_input_close(MatchInput *in);
 extern MatchStrategy match_parse_strategy(const char *name);
 extern text *match_required_text_arg(FunctionCallInfo fcinfo, int argno,
 									 const char *name, const char *fname);
+
+/* ---- amounts of allocate_payments() (allocate_amount.c) ---- */
+
+/* How an amount value converted to a scaled integer. */
+typedef enum AmountStatus
+{
+	AMOUNT_OK,
+	AMOUNT_NEGATIVE,
+	AMOUNT_NAN,
+	AMOUNT_INFINITE,
+	AMOUNT_OUT_OF_RANGE
+} AmountStatus;
+
+#define AMOUNT_MAX_SCALE	18
+
+extern AmountStatus amount_from_datum(Datum value, Oid type, int64 *scaled,
+									  int *scale);
+extern bool amount_rescale(int64 *value, int from, int to);
+extern Datum amount_to_numeric(int64 value, int scale);
+
+/* ---- the allocation sweep (allocate_core.c) ---- */
+
+/* An allocation of the month pass of month_first, emitted later. */
+typedef struct AllocPending
+{
+	int32		pay;
+	int32		acc;
+	int64		amount;
+} AllocPending;
+
+/*
+ * Working memory of the allocator, reused from one group to the next: the
+ * matcher's month chains, and month_first's kept allocations.
+ */
+typedef struct AllocCore
+{
+	MatchCore	match;
+	AllocPending *pending;
+	int64		npending;
+	int64		pending_cap;
+} AllocCore;
+
+/*
+ * Receives the result rows: an allocation of amount from pay to acc, or
+ * with acc NULL the unallocated amount of pay.
+ */
+typedef void (*AllocEmit) (void *arg, const MatchRow *pay,
+						   const MatchRow *acc, int64 amount);
+
+extern void allocate_core_init(AllocCore *core, MemoryContext cxt);
+extern void allocate_group(AllocCore *core, MatchStrategy strategy,
+						   MatchRows *pay, MatchRows *acc, int32 nacc,
+						   int32 nmonths, AllocEmit emit, void *arg);
 
 #endif							/* MATCH_H */

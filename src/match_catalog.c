@@ -248,6 +248,22 @@ match_resolve_table(MatchTable *t, const char *role, text *name,
 }
 
 /*
+ * Resolve the amount column of allocate_payments(), named literally like
+ * partition_by: smallint, integer, bigint or numeric, each table its own.
+ */
+void
+match_resolve_amount(MatchTable *t, const char *amount_column)
+{
+	match_lookup_column(t, amount_column, "amount_column", &t->amount_type,
+						NULL);
+	if (t->amount_type != INT2OID && t->amount_type != INT4OID &&
+		t->amount_type != INT8OID && t->amount_type != NUMERICOID)
+		wrong_column_type(t, amount_column, t->amount_type,
+						  "smallint, integer, bigint or numeric");
+	t->amount_column = amount_column;
+}
+
+/*
  * Report a column whose type differs between the two tables.
  */
 static void

@@ -56,6 +56,7 @@ typedef struct MatchReader
 	bool		check_ids;		/* no unique index proves ids distinct */
 	MatchValueFn id_value;		/* chosen once from the column types */
 	MatchValueFn date_value;
+	int			amount_col;		/* position of the amount, 0 when not read */
 	MemoryContext cxt;			/* where row arrays grow */
 	MemoryContext batch_cxt;	/* reset after each batch */
 	int64		expected_rows;	/* planner's estimate, for the first array */
@@ -135,6 +136,11 @@ reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
 	appendStringInfo(&query, "SELECT id, date, month");
 	if (r->keyed)
 		appendStringInfo(&query, ", %s", quote_identifier(partition_by));
+	if (t->amount_column)
+	{
+		appendStringInfo(&query, ", %s", quote_identifier(t->amount_column));
+		r->amount_col = r->keyed ? COL_KEY + 1 : COL_KEY;
+	}
 	appendStringInfo(&query, " FROM %s", t->qualname);
 
 	if (r->keyed)
@@ -255,6 +261,10 @@ rows_reserve(MatchRows *out, MatchReader *r)
 		out->rows = MemoryContextAllocHuge(r->cxt, cap * sizeof(MatchRow));
 	else
 		out->rows = repalloc_huge(out->rows, cap * sizeof(MatchRow));
+	if (r->amount_col != 0)
+		out->amount = out->amount == NULL ?
+			MemoryContextAllocHuge(r->cxt, cap * sizeof(int64)) :
+			repalloc_huge(out->amount, cap * sizeof(int64));
 	out->cap = cap;
 }
 
@@ -268,17 +278,106 @@ compare_keys(MatchInput *in, Datum a, Datum b)
 }
 
 /*
+ * Report an amount that allocate_payments() cannot take.
+ */
+static void
+bad_amount(const char *relname, int64 id, AmountStatus status)
+{
+	switch (status)
+	{
+		case AMOUNT_NEGATIVE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("negative amount in the row with id %lld of relation \"%s\"",
+							(long long) id, relname),
+					 errdetail("Amounts must be zero or positive.")));
+			break;
+		case AMOUNT_NAN:
+		case AMOUNT_INFINITE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s amount in the row with id %lld of relation \"%s\"",
+							status == AMOUNT_NAN ? "NaN" : "infinite",
+							(long long) id, relname),
+					 errdetail("Amounts must be finite numbers.")));
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("amount in the row with id %lld of relation \"%s\" is out of range",
+							(long long) id, relname),
+					 errdetail("Amounts are computed exactly as 64-bit integers at the largest scale among them, at most %d: about 18 significant digits.",
+							   AMOUNT_MAX_SCALE)));
+			break;
+	}
+}
+
+/*
+ * Bring the amounts of rows read so far to a larger scale.
+ */
+static void
+rescale_amounts(MatchRows *rows, const char *relname, int from, int to)
+{
+	for (int64 i = 0; i < rows->n; i++)
+	{
+		if (!amount_rescale(&rows->amount[i], from, to))
+			bad_amount(relname, rows->rows[i].id, AMOUNT_OUT_OF_RANGE);
+	}
+}
+
+/*
+ * The amount of a row with the given id, in units of 10^-(the group's
+ * scale).  All amounts of a group share one scale, the largest seen so
+ * far: when a value of a larger scale turns up, the amounts read before it,
+ * of both tables, are brought to it.  A NULL, negative or non-finite amount
+ * is an error.
+ */
+static int64
+read_amount(MatchInput *in, MatchReader *r, MatchGroup *group,
+			Datum value, bool isnull, int64 id)
+{
+	MatchTable *t = r->table;
+	int64		amount;
+	int			scale;
+	AmountStatus status;
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("null value in column \"%s\" of relation \"%s\"",
+						t->amount_column, t->relname),
+				 errdetail("Every %s must have an amount.",
+						   t->is_payment ? "payment" : "accrual")));
+	status = amount_from_datum(value, t->amount_type, &amount, &scale);
+	if (status != AMOUNT_OK)
+		bad_amount(t->relname, id, status);
+	if (scale > group->amount_scale)
+	{
+		rescale_amounts(&group->pay, in->pay->table->relname,
+						group->amount_scale, scale);
+		rescale_amounts(&group->acc, in->acc->table->relname,
+						group->amount_scale, scale);
+		group->amount_scale = scale;
+	}
+	else if (!amount_rescale(&amount, scale, group->amount_scale))
+		bad_amount(t->relname, id, AMOUNT_OUT_OF_RANGE);
+	return amount;
+}
+
+/*
  * Append the rows of one group to out: every remaining row when not keyed,
  * otherwise the rows whose partition key equals key (or is NULL, when
  * key_isnull).
  *
  * Payments keep NULL-date rows (marked MATCH_NULL_DATE); accruals drop them,
  * since they can never be paid.  Accrual months get numbers; payment months
- * are only looked up.  A NULL id is an error.
+ * are only looked up.  A NULL id is an error.  When the table's amounts are
+ * read, each row's goes to out->amount (see read_amount()), also checked
+ * for the accruals that are dropped.
  */
 static void
 reader_read_group(MatchInput *in, MatchReader *r, bool key_isnull, Datum key,
-				  MatchRows *out)
+				  MatchGroup *group, MatchRows *out)
 {
 	bool		is_payment = r->table->is_payment;
 
@@ -315,6 +414,13 @@ reader_read_group(MatchInput *in, MatchReader *r, bool key_isnull, Datum key,
 			row = &out->rows[out->n];
 			row->id = r->id_value(d);
 			row->match = is_payment ? MATCH_NONE : ACCRUAL_UNPAID;
+
+			if (r->amount_col)
+			{
+				d = SPI_getbinval(tuple, desc, r->amount_col, &isnull);
+				out->amount[out->n] = read_amount(in, r, group, d, isnull,
+												  row->id);
+			}
 
 			d = SPI_getbinval(tuple, desc, COL_DATE, &isnull);
 			if (isnull)
@@ -478,6 +584,7 @@ match_input_next(MatchInput *in, MatchGroup *group)
 
 	group->pay.n = 0;
 	group->acc.n = 0;
+	group->amount_scale = 0;
 	group->key = NULL;
 	group->key_isnull = false;
 
@@ -487,8 +594,8 @@ match_input_next(MatchInput *in, MatchGroup *group)
 			return false;
 		in->done = true;
 		old = MemoryContextSwitchTo(in->cxt);
-		reader_read_group(in, in->acc, false, (Datum) 0, &group->acc);
-		reader_read_group(in, in->pay, false, (Datum) 0, &group->pay);
+		reader_read_group(in, in->acc, false, (Datum) 0, group, &group->acc);
+		reader_read_group(in, in->pay, false, (Datum) 0, group, &group->pay);
 		check_ids(in, in->acc, group, &group->acc);
 		check_ids(in, in->pay, group, &group->pay);
 		MemoryContextSwitchTo(old);
@@ -533,8 +640,8 @@ match_input_next(MatchInput *in, MatchGroup *group)
 
 	MemoryContextSwitchTo(in->cxt);
 	month_map_reset(in->months);
-	reader_read_group(in, in->acc, group->key_isnull, key, &group->acc);
-	reader_read_group(in, in->pay, group->key_isnull, key, &group->pay);
+	reader_read_group(in, in->acc, group->key_isnull, key, group, &group->acc);
+	reader_read_group(in, in->pay, group->key_isnull, key, group, &group->pay);
 	check_ids(in, in->acc, group, &group->acc);
 	check_ids(in, in->pay, group, &group->pay);
 	MemoryContextSwitchTo(old);

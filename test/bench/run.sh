@@ -14,9 +14,11 @@
 # memory, and the targets with PASS or MISS (sql/report.sql).
 #
 # Matching: the floor (read + sort both tables), the PL/pgSQL loop (sizes up
-# to 100k only), match_payments() sequential, month_first, and per account.
-# At the first size of 1M or more, statement_timeout must cancel
-# match_payments().  Summaries (sizes up to 1M; size n gives 2n actions over
+# to 100k only), match_payments() sequential, month_first, and per account;
+# allocation on the same tables: the PL/pgSQL allocation loop (up to 100k)
+# and allocate_payments() with both strategies.  At the first size of 1M or
+# more, statement_timeout must cancel match_payments() and
+# allocate_payments().  Summaries (sizes up to 1M; size n gives 2n actions over
 # n/5 accounts and n/10 documents): count/max floor, plain SQL,
 # action_summary() serial and parallel, jsonb_array_elements SQL and
 # account_actions().  Types (same sizes): one summary over n distinct types
@@ -177,9 +179,11 @@ for size in "${size_list[@]}"; do
 		q "${tv[@]}" -v n="$n" -v seed="$seed" -f "$sql/gen_match.sql"
 		echo "matching, $size: generated $n accruals and $n payments in $(since "$t0") s"
 
-		# name|file|expected result; the loop only where it ends in minutes
+		# name|file|expected result; the loops only where they end in minutes
 		contenders=("floor: read + sort|m_floor|$((2 * n))")
+		loop=off
 		if [ "$n" -le 100000 ]; then
+			loop=on
 			contenders+=("PL/pgSQL loop|m_loop|$n")
 			t0=$(date +%s.%N)
 			q "${tv[@]}" -f "$sql/check_match.sql"
@@ -191,6 +195,19 @@ for size in "${size_list[@]}"; do
 					 "match_payments sequential, work_mem 16MB|m_sequential_16mb|$n"
 					 "match_payments partition_by, work_mem 16MB|m_partitioned_16mb|$n"
 					 "match_payments partition_by, a text month per row, work_mem 16MB|m_partitioned_text_months|$n")
+
+		# allocation: its row counts come from the check
+		t0=$(date +%s.%N)
+		out=$(q "${tv[@]}" -v loop="$loop" -f "$sql/check_allocate.sql")
+		grep -v '^rows|' <<<"$out" || true
+		IFS='|' read -r _ arows amfrows <<<"$(grep '^rows|' <<<"$out")"
+		echo "allocation, $size: checked in $(since "$t0") s"
+		if [ "$loop" = on ]; then
+			contenders+=("PL/pgSQL allocation loop|a_loop|$arows")
+		fi
+		contenders+=("allocate_payments sequential|a_sequential|$arows"
+					 "allocate_payments month_first|a_month_first|$amfrows"
+					 "allocate_payments sequential, work_mem 16MB|a_sequential_16mb|$arows")
 
 		for rep in $(seq 1 "$reps"); do
 			ord=0
@@ -205,16 +222,19 @@ for size in "${size_list[@]}"; do
 		done
 
 		if [ "$cancel_done" = 0 ] && [ "$n" -ge 1000000 ]; then
-			t0=$(date +%s.%N)
-			out=$(psql -X -q -At "${tv[@]}" -f "$sql/cancel.sql" 2>/dev/null | grep '^cancel|') || true
-			wall=$(since "$t0")
-			IFS='|' read -r _ state secs alive <<<"$out"
-			echo "cancel, $size: SQLSTATE ${state:-?} after ${secs:-?} s (psql wall ${wall} s), SELECT 1 afterwards: ${alive:-no answer}"
-			q -v size="$size" -v n="$n" -v state="${state:-none}" -v secs="${secs:-Infinity}" \
-				-v wall="$wall" -v alive="$( [ "${alive:-}" = 1 ] && echo true || echo false )" <<-'EOF'
-				INSERT INTO bench.cancel
-				VALUES (:'size', :'n', :'state', :'secs', :'wall', :'alive');
-			EOF
+			for fn in match_payments allocate_payments; do
+				t0=$(date +%s.%N)
+				out=$(psql -X -q -At "${tv[@]}" -v fn="$fn" -f "$sql/cancel.sql" 2>/dev/null | grep '^cancel|') || true
+				wall=$(since "$t0")
+				IFS='|' read -r _ state secs alive <<<"$out"
+				echo "cancel $fn, $size: SQLSTATE ${state:-?} after ${secs:-?} s (psql wall ${wall} s), SELECT 1 afterwards: ${alive:-no answer}"
+				q -v size="$size" -v n="$n" -v state="${state:-none}" -v secs="${secs:-Infinity}" \
+					-v wall="$wall" -v alive="$( [ "${alive:-}" = 1 ] && echo true || echo false )" \
+					-v fn="$fn" <<-'EOF'
+					INSERT INTO bench.cancel
+					VALUES (:'size', :'n', :'state', :'secs', :'wall', :'alive', :'fn');
+				EOF
+			done
 			cancel_done=1
 		fi
 		q -c "DROP TABLE $acc, $pay"

@@ -5,7 +5,8 @@
 SET client_min_messages = warning;
 SET TimeZone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS accmatch;
-DROP TABLE IF EXISTS accrual, payment, account, session, action, account_doc;
+DROP TABLE IF EXISTS accrual, payment, account, session, action, account_doc,
+	alloc_accrual, alloc_payment;
 
 \echo
 \echo '== 1. Payment matching: one small example per rule'
@@ -41,6 +42,28 @@ INSERT INTO payment VALUES (1, '2024-03-01', 3), (2, '2024-03-05', 1);
 SELECT payment_id, accrual_id, matched_by FROM match_payments();
 \echo 'month_first: same-month pairs first, so P2 gets A1'
 SELECT payment_id, accrual_id, matched_by FROM match_payments(strategy => 'month_first');
+
+\echo '== Allocation: the same rules with amounts'
+CREATE TABLE alloc_accrual (id int, date date, month int, amount numeric(12,2));
+CREATE TABLE alloc_payment (id int, date date, month int, amount numeric(12,2));
+INSERT INTO alloc_accrual VALUES
+	(1, '2024-01-10', 1, 100),
+	(2, '2024-02-10', 2, 100),
+	(3, '2024-03-10', 3, 60);		-- due after both payments
+INSERT INTO alloc_payment VALUES
+	(7, '2024-03-01', 2, 150),
+	(8, '2024-03-05', 1, 80);
+\echo '7 pays all of 2 (its month) and half of 1; 8 pays the rest of 1 and keeps 30.00 as credit'
+SELECT payment_id, accrual_id, amount, matched_by
+FROM allocate_payments('alloc_payment', 'alloc_accrual');
+\echo 'What each accrual still owes'
+SELECT a.id, a.amount - coalesce(sum(r.amount), 0) AS open
+FROM alloc_accrual a
+LEFT JOIN allocate_payments('alloc_payment', 'alloc_accrual') r ON r.accrual_id = a.id
+GROUP BY a.id, a.amount ORDER BY a.id;
+\echo 'month_first: 8 takes 80 of 1 in the month pass, so 7 gets only 20 of it'
+SELECT payment_id, accrual_id, amount, matched_by
+FROM allocate_payments('alloc_payment', 'alloc_accrual', 'month_first');
 
 \echo '== 2. Action summaries: the seed document'
 SELECT jsonb_pretty(account_actions($${

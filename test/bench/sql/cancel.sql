@@ -1,11 +1,12 @@
--- cancel.sql: match_payments() must give way to statement_timeout: prints
+-- cancel.sql: the function named by psql variable fn (match_payments or
+-- allocate_payments) must give way to statement_timeout: prints
 -- "cancel|<SQLSTATE of the call, 00000 if it finished>|<seconds from the
 -- call to its end>|<1 if SELECT 1 answered afterwards>".
--- psql variables: acc, pay.  Run without ON_ERROR_STOP.
+-- psql variables: acc, pay, fn.  Run without ON_ERROR_STOP.
 SET max_parallel_workers_per_gather = 0;
 SET statement_timeout = '300ms';
 SELECT clock_timestamp() AS bench_t0 \gset
-SELECT count(*) AS bench_out FROM match_payments(:'pay', :'acc') \gset
+SELECT count(*) AS bench_out FROM :fn(:'pay', :'acc') \gset
 SELECT :'SQLSTATE' AS bench_state,
 	extract(epoch FROM clock_timestamp() - :'bench_t0'::timestamptz) AS bench_secs \gset
 RESET statement_timeout;

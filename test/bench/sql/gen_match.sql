@@ -9,6 +9,9 @@
 -- to 75 days before their own; one in ten is dated on the 1st of a month,
 -- the day many accruals fall on.  About 0.1% of dates and of months are
 -- NULL on both sides.  account_id spreads the rows over n/10 accounts.
+-- Amounts (for allocate_payments()) are numeric(12,2): accruals 10.00 to
+-- 500.00, payments 0.00 to 700.00, so that payments split over accruals,
+-- accruals are paid by several payments, and some money is left as credit.
 -- Rows are stored in random order; ids are unrelated to dates.
 
 SET client_min_messages = warning;
@@ -21,7 +24,8 @@ SELECT i AS id,
 		WHEN bench.u(i, :seed, 4) < 0.2
 		THEN (date_trunc('month', d) - interval '1 month')::date
 		ELSE date_trunc('month', d)::date END AS month,
-	1 + floor(bench.u(i, :seed, 7) * greatest(:n / 10, 1))::int AS account_id
+	1 + floor(bench.u(i, :seed, 7) * greatest(:n / 10, 1))::int AS account_id,
+	round((10 + bench.u(i, :seed, 9) * 490)::numeric, 2)::numeric(12,2) AS amount
 FROM (
 	SELECT i,
 		CASE WHEN bench.u(i, :seed, 1) < 0.5
@@ -38,7 +42,8 @@ SELECT i AS id,
 		WHEN kind < 0.06 AND kind >= 0.01
 		THEN (date '2035-01-01' + floor(bench.u(i, :seed, 14) * 12)::int * interval '1 month')::date
 		ELSE date_trunc('month', d - floor(bench.u(i, :seed, 14) * 75)::int)::date END AS month,
-	1 + floor(bench.u(i, :seed, 17) * greatest(:n / 10, 1))::int AS account_id
+	1 + floor(bench.u(i, :seed, 17) * greatest(:n / 10, 1))::int AS account_id,
+	round((bench.u(i, :seed, 20) * 700)::numeric, 2)::numeric(12,2) AS amount
 FROM (
 	SELECT i, kind,
 		CASE WHEN kind < 0.01

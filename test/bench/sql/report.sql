@@ -39,10 +39,10 @@ WHERE a.n = 1000000 AND b.n = 10000000
 ORDER BY a.ord;
 
 \echo
-\echo 'Cancel (statement_timeout = 300ms on match_payments())'
-SELECT size, sqlstate, round(secs::numeric, 3) AS "s to error",
+\echo 'Cancel (statement_timeout = 300ms)'
+SELECT function, size, sqlstate, round(secs::numeric, 3) AS "s to error",
 	round(wall_secs::numeric, 3) AS "psql wall s", alive AS "SELECT 1 after"
-FROM bench.cancel ORDER BY n;
+FROM bench.cancel ORDER BY n, function DESC;
 
 \echo
 \echo 'Targets'
@@ -107,13 +107,37 @@ WITH med AS (
 	UNION ALL
 	SELECT 12, 'cancel: 57014 within 1 s, then SELECT 1 answers', 1,
 		(SELECT CASE WHEN c.sqlstate = '57014' AND c.alive THEN c.secs ELSE 'Infinity' END
-		 FROM bench.cancel c ORDER BY c.n LIMIT 1)
+		 FROM bench.cancel c WHERE c.function = 'match_payments' ORDER BY c.n LIMIT 1)
 	UNION ALL
 	SELECT 13, 'partition_by, a text month per row: peak memory <= 1.25x with date months at 1M+1M (work_mem 16MB)', 1.25,
 		(SELECT b.hwm_kb::float8 / nullif(a.hwm_kb, 0) FROM med a, med b
 		 WHERE a.n = 1000000 AND b.n = 1000000
 		 AND a.contender = 'match_payments partition_by, work_mem 16MB'
 		 AND b.contender = 'match_payments partition_by, a text month per row, work_mem 16MB')
+	UNION ALL
+	SELECT 14, 'allocate_payments() sequential <= 1.5x match_payments() sequential at 1M+1M', 1.5,
+		(SELECT a.secs / m.secs FROM med a, med m WHERE a.n = 1000000 AND m.n = 1000000
+		 AND a.contender = 'allocate_payments sequential' AND m.contender = 'match_payments sequential')
+	UNION ALL
+	SELECT 15, 'allocate_payments() month_first <= 1.5x match_payments() month_first at 1M+1M', 1.5,
+		(SELECT a.secs / m.secs FROM med a, med m WHERE a.n = 1000000 AND m.n = 1000000
+		 AND a.contender = 'allocate_payments month_first' AND m.contender = 'match_payments month_first')
+	UNION ALL
+	SELECT 16, 'allocate_payments() sequential <= 0.01x PL/pgSQL allocation loop at 100k+100k', 0.01,
+		(SELECT a.secs / l.secs FROM med a, med l WHERE a.n = 100000 AND l.n = 100000
+		 AND a.contender = 'allocate_payments sequential' AND l.contender = 'PL/pgSQL allocation loop')
+	UNION ALL
+	SELECT 17, 'allocate_payments() sequential peak memory at 1M+1M, work_mem 16MB <= 64 B/row', 64,
+		(SELECT a.hwm_kb * 1024.0 / a.nrows FROM med a WHERE a.n = 1000000
+		 AND a.contender = 'allocate_payments sequential, work_mem 16MB')
+	UNION ALL
+	SELECT 18, 'allocate_payments() sequential peak memory at 10M+10M <= 64 B/row', 64,
+		(SELECT a.hwm_kb * 1024.0 / a.nrows FROM med a WHERE a.n = 10000000
+		 AND a.contender = 'allocate_payments sequential')
+	UNION ALL
+	SELECT 19, 'cancel allocate_payments(): 57014 within 1 s, then SELECT 1 answers', 1,
+		(SELECT CASE WHEN c.sqlstate = '57014' AND c.alive THEN c.secs ELSE 'Infinity' END
+		 FROM bench.cancel c WHERE c.function = 'allocate_payments' ORDER BY c.n LIMIT 1)
 )
 SELECT CASE WHEN measured IS NULL THEN 'not run'
 		WHEN measured <= limit_value THEN 'PASS' ELSE 'MISS' END AS verdict,

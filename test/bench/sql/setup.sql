@@ -1,6 +1,7 @@
 -- setup.sql: the benchmark's helpers, in schema bench: a seeded uniform
 -- number generator, the backend's peak memory, the result table, and the
--- PL/pgSQL loop that a developer writes first for payment matching.
+-- PL/pgSQL loops that a developer writes first for payment matching and
+-- allocation.
 
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS accmatch;
@@ -48,7 +49,8 @@ CREATE TABLE IF NOT EXISTS bench.cancel (
 	sqlstate text NOT NULL,
 	secs float8 NOT NULL,			-- from the call to its error, in the server
 	wall_secs float8 NOT NULL,		-- the whole psql run, from the shell
-	alive bool NOT NULL				-- SELECT 1 answered afterwards
+	alive bool NOT NULL,			-- SELECT 1 answered afterwards
+	function text NOT NULL DEFAULT 'match_payments'
 );
 
 -- The loop a developer writes first: payments in (date, id) order, each
@@ -102,5 +104,84 @@ BEGIN
 	END LOOP;
 
 	DROP TABLE pg_temp.bench_unpaid;
+END
+$$;
+
+-- The allocation loop a developer writes first: payments in (date, id)
+-- order, each allocates, through an index, to the oldest open same-month
+-- accrual dated strictly earlier, again and again while money is left,
+-- then likewise to the oldest open accrual; what is left is one
+-- unallocated row.  Open accruals and their running balances live in an
+-- indexed working table; a paid one is deleted.
+CREATE OR REPLACE FUNCTION bench.loop_allocate(payments regclass, accruals regclass)
+RETURNS TABLE (payment_id bigint, accrual_id bigint, amount numeric, matched_by text)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	p record;
+	a record;
+	remaining numeric;
+	x numeric;
+	allocated bool;
+	pass text;
+BEGIN
+	DROP TABLE IF EXISTS pg_temp.bench_open;
+	EXECUTE format('CREATE TEMP TABLE bench_open AS
+		SELECT id, date, month, amount AS balance FROM %s
+		WHERE date IS NOT NULL AND amount > 0', accruals);
+	CREATE UNIQUE INDEX ON pg_temp.bench_open (id);
+	CREATE INDEX ON pg_temp.bench_open (month, date, id);
+	CREATE INDEX ON pg_temp.bench_open (date, id);
+	ANALYZE pg_temp.bench_open;
+
+	FOR p IN EXECUTE format('SELECT id, date, month, amount FROM %s ORDER BY date, id',
+							payments)
+	LOOP
+		remaining := p.amount;
+		allocated := false;
+		FOREACH pass IN ARRAY ARRAY['month', 'oldest'] LOOP
+			WHILE remaining > 0 LOOP
+				IF pass = 'month' THEN
+					SELECT o.id, o.balance INTO a
+					FROM pg_temp.bench_open o
+					WHERE o.month = p.month AND o.date < p.date
+					ORDER BY o.date, o.id
+					LIMIT 1;
+				ELSE
+					SELECT o.id, o.balance INTO a
+					FROM pg_temp.bench_open o
+					WHERE o.date < p.date
+					ORDER BY o.date, o.id
+					LIMIT 1;
+				END IF;
+				EXIT WHEN NOT FOUND;
+
+				x := least(remaining, a.balance);
+				IF x = a.balance THEN
+					DELETE FROM pg_temp.bench_open WHERE id = a.id;
+				ELSE
+					UPDATE pg_temp.bench_open SET balance = balance - x WHERE id = a.id;
+				END IF;
+				remaining := remaining - x;
+				allocated := true;
+
+				payment_id := p.id;
+				accrual_id := a.id;
+				amount := x;
+				matched_by := pass;
+				RETURN NEXT;
+			END LOOP;
+		END LOOP;
+
+		IF remaining > 0 OR NOT allocated THEN
+			payment_id := p.id;
+			accrual_id := NULL;
+			amount := remaining;
+			matched_by := NULL;
+			RETURN NEXT;
+		END IF;
+	END LOOP;
+
+	DROP TABLE pg_temp.bench_open;
 END
 $$;

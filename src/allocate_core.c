@@ -1,0 +1,319 @@
+/*-------------------------------------------------------------------------
+ *
+ * allocate_core.c
+ *	  The allocation sweep of allocate_payments(): how much of each payment
+ *	  goes to which accrual, over plain arrays of rows.
+ *
+ * The rules are those of match_payments() read with amounts.  Each accrual
+ * starts with a balance equal to its amount, each payment with a remainder
+ * equal to its amount.  Payments are taken in ascending (date, id); payment
+ * p may allocate to accrual a when a.date < p.date and a's balance is
+ * positive.  'sequential' lets p allocate first to the eligible accruals of
+ * its month, then to any eligible accrual, each in (date, id) order;
+ * 'month_first' runs the month part for every payment, then the rest for
+ * every payment.  Each allocation is the smaller of p's remainder and a's
+ * balance, taken from both.  What a payment has left at the end is its
+ * unallocated amount (credit).
+ *
+ * Amounts are exact: int64 counts of units of 10^-scale, the scale being
+ * common to every row of a group (see allocate_amount.c).  The sweep never
+ * adds two amounts: every balance, remainder and allocation is at most one
+ * input amount, so nothing here can overflow once the inputs are held.
+ *
+ * Time: after the sort, O(A + P + allocations), and there are at most
+ * A + P allocations, since each one empties its payment or its accrual.  A
+ * boundary moves through the sorted accruals so that those before it are
+ * dated strictly earlier than the payment at hand.  Accruals become
+ * eligible in (date, id) order, so the first accrual of a month with a
+ * positive balance (a per-month chain through the sorted array) or of all
+ * months (a pointer into it) is the next to allocate to; the chain heads
+ * and the pointer only move forward past emptied accruals, which are never
+ * eligible again.
+ *
+ * The rows, their sort and the month chains are match_payments()'s (see
+ * match_core.c); the amounts are arrays parallel to the rows, which this
+ * file puts in the sorted order after the sort.  It knows nothing of Datums or SPI:
+ * rows in, calls of an emit function out.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "match.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+/*
+ * Prepare the working memory of the allocator; arrays are allocated in cxt
+ * on first use and grow as groups need.
+ */
+void
+allocate_core_init(AllocCore *core, MemoryContext cxt)
+{
+	memset(core, 0, sizeof(AllocCore));
+	match_core_init(&core->match, cxt);
+}
+
+/*
+ * Where the sort left the read position of row j: rows [0, ndated) carry
+ * it in match, the payments without a date after them in month (their
+ * month plays no part).
+ */
+static inline int32 *
+read_position(MatchRow *rows, int32 j, int32 ndated)
+{
+	return j < ndated ? &rows[j].match : &rows[j].month;
+}
+
+/*
+ * Put the amounts of rows, in read order, in the order of the sorted rows,
+ * each row knowing its read position (see read_position()).  They are
+ * gathered into a new array of the same capacity, which replaces the old:
+ * one pass of random reads, and 8 more bytes a row only while it runs.
+ */
+static void
+sort_amounts(MatchRows *rows, int32 n, int32 ndated)
+{
+	int64	   *sorted;
+
+	if (n == 0)
+		return;
+	sorted = MemoryContextAllocHuge(GetMemoryChunkContext(rows->amount),
+									rows->cap * sizeof(int64));
+	for (int32 j = 0; j < n; j++)
+		sorted[j] = rows->amount[*read_position(rows->rows, j, ndated)];
+	pfree(rows->amount);
+	rows->amount = sorted;
+}
+
+/*
+ * Sort a group as match_payments() does (match_sort_group()), the amounts
+ * following their rows.  Returns how many payments have a date.
+ */
+static int32
+allocate_sort_group(MatchRows *pay, MatchRows *acc, int32 nacc)
+{
+	int32		npay = (int32) pay->n;
+	int32		ndated = 0;
+
+	/* each row notes its read position; see read_position() */
+	for (int32 i = 0; i < npay; i++)
+	{
+		if (pay->rows[i].match == MATCH_NULL_DATE)
+			pay->rows[i].month = i;
+		else
+			pay->rows[i].match = i;
+	}
+	for (int32 i = 0; i < nacc; i++)
+		acc->rows[i].match = i;
+
+	ndated = match_sort_group(pay->rows, npay, acc->rows, nacc);
+	sort_amounts(pay, npay, ndated);
+	sort_amounts(acc, nacc, nacc);
+
+	for (int32 i = 0; i < npay; i++)
+	{
+		pay->rows[i].match = MATCH_NONE;
+		if (i >= ndated)
+			pay->rows[i].month = -1;
+	}
+	return ndated;
+}
+
+/*
+ * Keep an allocation of the month pass of month_first, to be emitted with
+ * its payment's other rows in the second pass.
+ */
+static void
+keep_pending(AllocCore *core, int32 p, int32 a, int64 amount)
+{
+	if (core->npending == core->pending_cap)
+	{
+		int64		cap = Max(1024, core->pending_cap * 2);
+
+		if (core->pending == NULL)
+			core->pending = MemoryContextAllocHuge(core->match.cxt,
+												   cap * sizeof(AllocPending));
+		else
+			core->pending = repalloc_huge(core->pending,
+										  cap * sizeof(AllocPending));
+		core->pending_cap = cap;
+	}
+	core->pending[core->npending].pay = p;
+	core->pending[core->npending].acc = a;
+	core->pending[core->npending].amount = amount;
+	core->npending++;
+}
+
+/* One group being allocated: sorted rows, remainders and balances. */
+typedef struct AllocSweep
+{
+	AllocCore  *core;
+	MatchRow   *pay;
+	int64	   *remainder;		/* per payment */
+	MatchRow   *acc;
+	int64	   *balance;		/* per accrual */
+	AllocEmit	emit;
+	void	   *arg;
+} AllocSweep;
+
+/*
+ * Allocate what can be allocated of payment p to accrual a: the smaller of
+ * p's remainder and a's balance, taken from both.
+ */
+static inline int64
+take(AllocSweep *s, int32 p, int32 a)
+{
+	int64		x = Min(s->remainder[p], s->balance[a]);
+
+	s->remainder[p] -= x;
+	s->balance[a] -= x;
+	return x;
+}
+
+/*
+ * The month part for payment p: allocate to the accruals of its month dated
+ * before the boundary, in (date, id) order, until p or they are exhausted.
+ * Allocations are emitted, or kept for later when keep is set.  Returns
+ * whether p allocated anything.
+ */
+static bool
+allocate_month(AllocSweep *s, int32 p, int32 boundary, bool keep)
+{
+	int32	   *h;
+	bool		any = false;
+
+	if (s->pay[p].month < 0)
+		return false;
+	h = &s->core->match.head[s->pay[p].month];
+	while (s->remainder[p] > 0)
+	{
+		int64		x;
+
+		while (*h >= 0 && s->balance[*h] == 0)
+			*h = s->core->match.next[*h];
+		if (*h < 0 || *h >= boundary)
+			break;
+		x = take(s, p, *h);
+		if (keep)
+			keep_pending(s->core, p, *h, x);
+		else
+			s->emit(s->arg, &s->pay[p], &s->acc[*h], x);
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * The oldest part for payment p: allocate to any accrual dated before the
+ * boundary, in (date, id) order.  *oldest is the sweep's pointer: no
+ * accrual before it has a balance left.  Returns whether p allocated
+ * anything.
+ */
+static bool
+allocate_oldest(AllocSweep *s, int32 p, int32 boundary, int32 *oldest)
+{
+	bool		any = false;
+
+	while (s->remainder[p] > 0)
+	{
+		while (*oldest < boundary && s->balance[*oldest] == 0)
+			(*oldest)++;
+		if (*oldest >= boundary)
+			break;
+		s->emit(s->arg, &s->pay[p], &s->acc[*oldest], take(s, p, *oldest));
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * Allocate one group (one partition, or everything) and emit its result
+ * rows in order: payments in (date, id) order, those without a date last by
+ * id; each payment's allocations in the order they were made (month_first:
+ * its month pass, then its oldest pass), then its unallocated amount when
+ * positive or when it allocated nothing.
+ *
+ * The rows come from the input in read order, with their amounts; only the
+ * first nacc accruals take part (none when the partition key is NULL).
+ * Amounts are consumed: afterwards they are what is left.
+ */
+void
+allocate_group(AllocCore *core, MatchStrategy strategy,
+			   MatchRows *pay, MatchRows *acc, int32 nacc, int32 nmonths,
+			   AllocEmit emit, void *arg)
+{
+	AllocSweep	s;
+	int32		npay = (int32) pay->n;
+	int32		ndated = allocate_sort_group(pay, acc, nacc);
+	bool		month_first = (strategy == STRATEGY_MONTH_FIRST);
+	int32		boundary;
+	int32		oldest;
+	int64		pending = 0;
+
+	s.core = core;
+	s.pay = pay->rows;
+	s.remainder = pay->amount;
+	s.acc = acc->rows;
+	s.balance = acc->amount;
+	s.emit = emit;
+	s.arg = arg;
+
+	match_chain_months(&core->match, s.acc, nacc, nmonths);
+
+	/* month_first: the month pass, its allocations kept */
+	core->npending = 0;
+	if (month_first)
+	{
+		boundary = 0;
+		for (int32 p = 0; p < ndated; p++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			while (boundary < nacc && s.acc[boundary].date < s.pay[p].date)
+				boundary++;
+			allocate_month(&s, p, boundary, true);
+		}
+	}
+
+	/*
+	 * The sweep that emits: sequential does both parts payment by payment;
+	 * month_first emits the kept month allocations of each payment, then
+	 * its oldest part.
+	 */
+	boundary = 0;
+	oldest = 0;
+	for (int32 p = 0; p < ndated; p++)
+	{
+		bool		any = false;
+
+		CHECK_FOR_INTERRUPTS();
+		while (boundary < nacc && s.acc[boundary].date < s.pay[p].date)
+			boundary++;
+
+		if (month_first)
+		{
+			for (; pending < core->npending && core->pending[pending].pay == p;
+				 pending++)
+			{
+				emit(arg, &s.pay[p], &s.acc[core->pending[pending].acc],
+					 core->pending[pending].amount);
+				any = true;
+			}
+		}
+		else
+			any = allocate_month(&s, p, boundary, false);
+
+		if (allocate_oldest(&s, p, boundary, &oldest))
+			any = true;
+		if (s.remainder[p] > 0 || !any)
+			emit(arg, &s.pay[p], NULL, s.remainder[p]);
+	}
+
+	/* payments without a date: all of each is unallocated */
+	for (int32 p = ndated; p < npay; p++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		emit(arg, &s.pay[p], NULL, s.remainder[p]);
+	}
+
+	match_unchain_months(&core->match, s.acc, nacc);
+}
