@@ -61,20 +61,23 @@ BEGIN
 END $$;
 
 -- Fill the tables with a small tie-heavy random case: few dates, few
--- months, some NULL dates and months, unique ids in random order.
+-- months, some NULL dates and months, unique ids in random order.  The
+-- rows are made below OFFSET 0: next to ORDER BY random(), every random()
+-- of the select list would be the sort's own value, and the columns of a
+-- row would all follow the same number.
 CREATE FUNCTION pg_temp.random_case(nacc int, npay int) RETURNS void
 LANGUAGE sql AS $$
 	TRUNCATE accrual, payment;
 	INSERT INTO accrual
-	SELECT g,
+	SELECT * FROM (SELECT g,
 		CASE WHEN random() < 0.08 THEN NULL ELSE date '2024-01-01' + (random() * 5)::int END,
 		CASE WHEN random() < 0.1 THEN NULL ELSE (random() * 3)::int END
-	FROM generate_series(1, nacc) g ORDER BY random();
+	FROM generate_series(1, nacc) g OFFSET 0) s ORDER BY random();
 	INSERT INTO payment
-	SELECT 100 + g,
+	SELECT * FROM (SELECT 100 + g,
 		CASE WHEN random() < 0.08 THEN NULL ELSE date '2024-01-01' + (random() * 6)::int END,
 		CASE WHEN random() < 0.1 THEN NULL ELSE (random() * 3)::int END
-	FROM generate_series(1, npay) g ORDER BY random();
+	FROM generate_series(1, npay) g OFFSET 0) s ORDER BY random();
 $$;
 
 -- Number of random cases where match_payments() and the reference differ.
@@ -151,13 +154,13 @@ SELECT set_eq(
 -- Invariants on a bigger random data set, for both strategies.
 TRUNCATE accrual, payment;
 INSERT INTO accrual
-SELECT g, CASE WHEN g % 97 = 0 THEN NULL ELSE date '2020-01-01' + (random() * 1500)::int END,
+SELECT * FROM (SELECT g, CASE WHEN g % 97 = 0 THEN NULL ELSE date '2020-01-01' + (random() * 1500)::int END,
 	CASE WHEN g % 89 = 0 THEN NULL ELSE (random() * 48)::int END
-FROM generate_series(1, 20000) g ORDER BY random();
+FROM generate_series(1, 20000) g OFFSET 0) s ORDER BY random();
 INSERT INTO payment
-SELECT g, CASE WHEN g % 101 = 0 THEN NULL ELSE date '2020-01-01' + (random() * 1600)::int END,
+SELECT * FROM (SELECT g, CASE WHEN g % 101 = 0 THEN NULL ELSE date '2020-01-01' + (random() * 1600)::int END,
 	CASE WHEN g % 83 = 0 THEN NULL ELSE (random() * 50)::int END
-FROM generate_series(1, 25000) g ORDER BY random();
+FROM generate_series(1, 25000) g OFFSET 0) s ORDER BY random();
 
 CREATE TEMP TABLE result AS
 SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,

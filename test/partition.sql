@@ -22,18 +22,20 @@ FROM generate_series(1, 300) a;
 CREATE TEMP TABLE accrual (id int, date date, month int, account_id int);
 CREATE TEMP TABLE payment (id int, date date, month int, account_id int);
 INSERT INTO accrual
-SELECT row_number() OVER (ORDER BY random()),
-	CASE WHEN random() < 0.06 THEN NULL ELSE date '2024-01-01' + (random() * 6)::int END,
-	CASE WHEN random() < 0.08 THEN NULL ELSE first_month + (random() * 3)::int END,
-	CASE WHEN random() < 0.04 THEN NULL ELSE account_id END
-FROM account, generate_series(1, naccruals)
+SELECT row_number() OVER (ORDER BY random()), date, month, account_id
+FROM (SELECT
+	CASE WHEN random() < 0.06 THEN NULL ELSE date '2024-01-01' + (random() * 6)::int END AS date,
+	CASE WHEN random() < 0.08 THEN NULL ELSE first_month + (random() * 3)::int END AS month,
+	CASE WHEN random() < 0.04 THEN NULL ELSE account_id END AS account_id
+	FROM account, generate_series(1, naccruals) OFFSET 0) s
 ORDER BY random();
 INSERT INTO payment
-SELECT 10000 + row_number() OVER (ORDER BY random()),
-	CASE WHEN random() < 0.06 THEN NULL ELSE date '2024-01-01' + (random() * 7)::int END,
-	CASE WHEN random() < 0.08 THEN NULL ELSE first_month + (random() * 3)::int END,
-	CASE WHEN random() < 0.04 THEN NULL ELSE account_id END
-FROM account, generate_series(1, npayments)
+SELECT 10000 + row_number() OVER (ORDER BY random()), date, month, account_id
+FROM (SELECT
+	CASE WHEN random() < 0.06 THEN NULL ELSE date '2024-01-01' + (random() * 7)::int END AS date,
+	CASE WHEN random() < 0.08 THEN NULL ELSE first_month + (random() * 3)::int END AS month,
+	CASE WHEN random() < 0.04 THEN NULL ELSE account_id END AS account_id
+	FROM account, generate_series(1, npayments) OFFSET 0) s
 ORDER BY random();
 
 -- the same rows with the key as text

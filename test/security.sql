@@ -89,13 +89,13 @@ CREATE SCHEMA sec;
 CREATE TABLE sec.accrual (id int, date date, month int, acct int, secret text);
 CREATE TABLE sec.payment (id int, date date, month int, acct int, secret text);
 INSERT INTO sec.accrual
-SELECT g, date '2024-01-01' + (random() * 90)::int, 1 + (random() * 3)::int,
+SELECT * FROM (SELECT g, date '2024-01-01' + (random() * 90)::int, 1 + (random() * 3)::int,
 	1 + (random() * 3)::int, md5(g::text)
-FROM generate_series(1, 200) g ORDER BY random();
+FROM generate_series(1, 200) g OFFSET 0) s ORDER BY random();
 INSERT INTO sec.payment
-SELECT 1000 + g, date '2023-12-20' + (random() * 110)::int,
+SELECT * FROM (SELECT 1000 + g, date '2023-12-20' + (random() * 110)::int,
 	1 + (random() * 3)::int, 1 + (random() * 3)::int, md5(g::text)
-FROM generate_series(1, 230) g ORDER BY random();
+FROM generate_series(1, 230) g OFFSET 0) s ORDER BY random();
 
 -- the same rows with text months, timestamptz dates and text keys
 CREATE TABLE sec.tacc AS
