@@ -58,6 +58,25 @@ compare_rows(const MatchRow *a, const MatchRow *b)
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
+/*
+ * Order rows of one date by id: within a bucket of a single date.
+ */
+#define ST_SORT sort_rows_by_id
+#define ST_ELEMENT_TYPE MatchRow
+#define ST_COMPARE(a, b) ((a)->id < (b)->id ? -1 : (a)->id > (b)->id ? 1 : 0)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/* Fewer rows than this are sorted by comparison alone. */
+#define MATCH_BUCKET_MIN_ROWS	64
+
+/* At most this many date buckets, and at most one per this many rows. */
+#define MATCH_BUCKET_MAX		(1 << 20)
+#define MATCH_ROWS_PER_BUCKET	4
+
 /* Up to this many rows, the duplicate check compares ids pairwise. */
 #define MATCH_PAIRWISE_IDS	32
 
@@ -83,12 +102,138 @@ match_core_init(MatchCore *core, MemoryContext cxt)
 }
 
 /*
- * Sort rows by (date, id).
+ * The sort key of a row at one level: its date, or its id among rows of
+ * one date.
+ */
+static inline int64
+row_key(const MatchRow *row, bool by_id)
+{
+	return by_id ? row->id : row->date;
+}
+
+/*
+ * Sort rows by (date, id), or by id alone when by_id (rows of one date),
+ * in place; see match_sort_rows().
+ */
+static void
+sort_rows_radix(MatchRow *rows, int32 n, bool by_id)
+{
+	int64		min,
+				max;
+	uint64		range,
+				limit;
+	int			shift = 0;
+	int32		nbuckets;
+	int32	   *start;
+	int32	   *fill;
+
+	if (n < MATCH_BUCKET_MIN_ROWS)
+	{
+		if (by_id)
+			sort_rows_by_id(rows, n);
+		else
+			sort_match_rows(rows, n);
+		return;
+	}
+
+	min = max = row_key(&rows[0], by_id);
+	for (int32 i = 1; i < n; i++)
+	{
+		int64		k = row_key(&rows[i], by_id);
+
+		min = Min(min, k);
+		max = Max(max, k);
+	}
+	if (min == max)
+	{
+		/* one date: order by id; one id (a duplicate): nothing to do */
+		if (!by_id)
+			sort_rows_radix(rows, n, true);
+		return;
+	}
+	range = (uint64) max - (uint64) min;
+	limit = Min((uint64) n / MATCH_ROWS_PER_BUCKET, MATCH_BUCKET_MAX);
+	while ((range >> shift) >= limit)
+		shift++;
+	nbuckets = (int32) (range >> shift) + 1;
+
+#define ROW_BUCKET(row) \
+	((int32) (((uint64) row_key(&(row), by_id) - (uint64) min) >> shift))
+
+	start = palloc0((nbuckets + 1) * sizeof(int32));
+	fill = palloc(nbuckets * sizeof(int32));
+	for (int32 i = 0; i < n; i++)
+		start[ROW_BUCKET(rows[i]) + 1]++;
+	for (int32 b = 0; b < nbuckets; b++)
+	{
+		start[b + 1] += start[b];
+		fill[b] = start[b];
+	}
+
+	/*
+	 * Fill bucket after bucket: a row found in the wrong bucket is swapped
+	 * into the next free place of its own, and the row it displaces is
+	 * placed in turn, until one belongs here.
+	 */
+	for (int32 b = 0; b < nbuckets; b++)
+	{
+		while (fill[b] < start[b + 1])
+		{
+			MatchRow	row = rows[fill[b]];
+			int32		c = ROW_BUCKET(row);
+
+			if ((fill[b] & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
+			while (c != b)
+			{
+				MatchRow	displaced = rows[fill[c]];
+
+				rows[fill[c]++] = row;
+				row = displaced;
+				c = ROW_BUCKET(row);
+			}
+			rows[fill[b]++] = row;
+		}
+	}
+#undef ROW_BUCKET
+
+	/*
+	 * A bucket of one key value is in order by that key; sort it by the
+	 * next.  A wider bucket is sorted again by the same key, over its
+	 * narrower range (each level divides the range by at least
+	 * MATCH_BUCKET_MIN_ROWS / MATCH_ROWS_PER_BUCKET, so there are few).
+	 */
+	for (int32 b = 0; b < nbuckets; b++)
+	{
+		int32		size = start[b + 1] - start[b];
+
+		if (size < 2 || (shift == 0 && by_id))
+			continue;
+		sort_rows_radix(rows + start[b], size, by_id || shift == 0);
+	}
+	pfree(start);
+	pfree(fill);
+}
+
+/*
+ * Sort rows by (date, id), in place.
+ *
+ * Dates span a narrow range (a date is a day number; a few thousand days
+ * are usual), so counting does most of the work: each row goes to the
+ * bucket of its date (of its date's high bits, when the range is wider than
+ * MATCH_BUCKET_MAX or than one bucket per MATCH_ROWS_PER_BUCKET rows), the
+ * buckets are laid out in date order by their counts, and rows are swapped
+ * into place following the cycles of the permutation (no second array).
+ * Each bucket of one date is then sorted the same way by id, and each
+ * wider bucket again by date over its narrower range; a comparison sort
+ * finishes buckets of fewer than MATCH_BUCKET_MIN_ROWS.  The time is about
+ * linear for spread-out keys and never much worse than one comparison
+ * sort.  Scratch memory: two int32s per bucket, at most two bytes per row.
  */
 void
 match_sort_rows(MatchRow *rows, int32 n)
 {
-	sort_match_rows(rows, n);
+	sort_rows_radix(rows, n, false);
 }
 
 /*
@@ -114,9 +259,9 @@ match_sort_group(MatchRow *pay, int32 npay, MatchRow *acc, int32 nacc)
 	}
 	for (int32 i = ndated; i < npay; i++)
 		pay[i].match = MATCH_NONE;
-	sort_match_rows(pay, ndated);
-	sort_match_rows(pay + ndated, npay - ndated);	/* dates are all 0 */
-	sort_match_rows(acc, nacc);
+	match_sort_rows(pay, ndated);
+	sort_rows_radix(pay + ndated, npay - ndated, true);	/* dates are all 0 */
+	match_sort_rows(acc, nacc);
 	return ndated;
 }
 
