@@ -2,12 +2,15 @@
  *
  * match_input.c
  *	  Input side of match_payments(): reads the payment and accrual tables
- *	  through SPI cursors, a batch at a time, and yields their rows one group
- *	  at a time as compact arrays (see MatchGroup in match.h).
+ *	  through SPI and yields their rows one group at a time as compact
+ *	  arrays (see MatchGroup in match.h).
  *
- * Without partition_by there is one group: all rows.  With it, both tables
- * are read ordered by the partition key, and the two streams are merged key
- * by key, so that only one account's rows are held at a time.
+ * Without partition_by there is one group: all rows.  Each table's query
+ * then runs once with its rows going straight from the executor's slots
+ * into the arrays (a DestReceiver), so that no tuple is formed or copied.
+ * With partition_by, both tables are read through cursors ordered by the
+ * partition key, a batch at a time, and the two streams are merged key by
+ * key, so that only one account's rows are held at a time.
  *
  * The queries use the quoted schema and relation names of the resolved
  * OID (see match_catalog.c) and name no operator or function, so nothing
@@ -23,6 +26,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -47,7 +51,8 @@ typedef int64 (*MatchValueFn) (Datum value);
 typedef struct MatchReader
 {
 	MatchTable *table;
-	Portal		portal;
+	char	   *query;			/* SELECT of the columns read */
+	Portal		portal;			/* with partition_by: the open cursor */
 	SPITupleTable *tuptable;
 	uint64		pos;
 	uint64		count;
@@ -114,8 +119,10 @@ value_fn(Oid type)
 }
 
 /*
- * Open a cursor over the id, date and month columns of the table (and the
- * partition column, ordering by it, when partition_by is given).
+ * Prepare to read the id, date and month columns of the table (and the
+ * amount column, when there is one).  With partition_by, the partition
+ * column too, ordering by it, through a cursor opened here; without, the
+ * query runs when the rows are read (see reader_read_all()).
  */
 static MatchReader *
 reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
@@ -178,12 +185,15 @@ reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
 		ReleaseSysCache(classtup);
 	}
 
-	r->portal = SPI_cursor_open_with_args(NULL, query.data, 0, NULL, NULL,
-										  NULL, true, 0);
-	if (r->portal == NULL)
-		elog(ERROR, "could not open cursor on \"%s\": %s", t->relname,
-			 SPI_result_code_string(SPI_result));
-	pfree(query.data);
+	r->query = query.data;
+	if (r->keyed)
+	{
+		r->portal = SPI_cursor_open_with_args(NULL, query.data, 0, NULL, NULL,
+											  NULL, true, 0);
+		if (r->portal == NULL)
+			elog(ERROR, "could not open cursor on \"%s\": %s", t->relname,
+				 SPI_result_code_string(SPI_result));
+	}
 	return r;
 }
 
@@ -365,84 +375,172 @@ read_amount(MatchInput *in, MatchReader *r, MatchGroup *group,
 }
 
 /*
- * Append the rows of one group to out: every remaining row when not keyed,
- * otherwise the rows whose partition key equals key (or is NULL, when
- * key_isnull).
+ * Append one row, given its columns (values and isnull indexed by query
+ * column number - 1), to out.
  *
  * Payments keep NULL-date rows (marked MATCH_NULL_DATE); accruals drop them,
  * since they can never be paid.  Accrual months get numbers; payment months
  * are only looked up.  A NULL id is an error.  When the table's amounts are
- * read, each row's goes to out->amount (see read_amount()), also checked
+ * read, the row's goes to out->amount (see read_amount()), also checked
  * for the accruals that are dropped.
+ */
+static inline void
+reader_add_row(MatchInput *in, MatchReader *r, MatchGroup *group,
+			   MatchRows *out, const Datum *values, const bool *isnull)
+{
+	bool		is_payment = r->table->is_payment;
+	MatchRow   *row;
+
+	if (isnull[COL_ID - 1])
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("null value in column \"id\" of relation \"%s\"",
+						r->table->relname),
+				 errdetail("Every %s must have an id.",
+						   is_payment ? "payment" : "accrual")));
+
+	rows_reserve(out, r);
+	row = &out->rows[out->n];
+	row->id = r->id_value(values[COL_ID - 1]);
+	row->match = is_payment ? MATCH_NONE : ACCRUAL_UNPAID;
+
+	if (r->amount_col)
+		out->amount[out->n] = read_amount(in, r, group,
+										  values[r->amount_col - 1],
+										  isnull[r->amount_col - 1],
+										  row->id);
+
+	if (isnull[COL_DATE - 1])
+	{
+		if (!is_payment)
+			return;				/* an accrual without a date is never paid */
+		row->date = 0;
+		row->match = MATCH_NULL_DATE;
+	}
+	else
+		row->date = r->date_value(values[COL_DATE - 1]);
+
+	row->month = isnull[COL_MONTH - 1] ? -1 :
+		month_map_number(in->months, values[COL_MONTH - 1], !is_payment);
+	out->n++;
+}
+
+/*
+ * Append the rows of one partition key (or NULL key, when key_isnull) to
+ * out, from the cursor, stopping at the first row of another key.
  */
 static void
 reader_read_group(MatchInput *in, MatchReader *r, bool key_isnull, Datum key,
 				  MatchGroup *group, MatchRows *out)
 {
-	bool		is_payment = r->table->is_payment;
+	Datum		values[COL_KEY + 1];
+	bool		isnull[COL_KEY + 1];
 
 	while (reader_fill(r))
 	{
 		TupleDesc	desc = r->tuptable->tupdesc;
 		MemoryContext old = MemoryContextSwitchTo(r->batch_cxt);
 
+		Assert(desc->natts <= lengthof(values));
 		for (; r->pos < r->count; r->pos++)
 		{
-			HeapTuple	tuple = r->tuptable->vals[r->pos];
-			MatchRow   *row;
-			Datum		d;
-			bool		isnull;
-
-			if (r->keyed)
-			{
-				d = SPI_getbinval(tuple, desc, COL_KEY, &isnull);
-				if (isnull != key_isnull ||
-					(!isnull && compare_keys(in, d, key) != 0))
-					break;
-			}
-
-			d = SPI_getbinval(tuple, desc, COL_ID, &isnull);
-			if (isnull)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("null value in column \"id\" of relation \"%s\"",
-								r->table->relname),
-						 errdetail("Every %s must have an id.",
-								   is_payment ? "payment" : "accrual")));
-
-			rows_reserve(out, r);
-			row = &out->rows[out->n];
-			row->id = r->id_value(d);
-			row->match = is_payment ? MATCH_NONE : ACCRUAL_UNPAID;
-
-			if (r->amount_col)
-			{
-				d = SPI_getbinval(tuple, desc, r->amount_col, &isnull);
-				out->amount[out->n] = read_amount(in, r, group, d, isnull,
-												  row->id);
-			}
-
-			d = SPI_getbinval(tuple, desc, COL_DATE, &isnull);
-			if (isnull)
-			{
-				if (!is_payment)
-					continue;	/* an accrual without a date is never paid */
-				row->date = 0;
-				row->match = MATCH_NULL_DATE;
-			}
-			else
-				row->date = r->date_value(d);
-
-			d = SPI_getbinval(tuple, desc, COL_MONTH, &isnull);
-			row->month = isnull ? -1 : month_map_number(in->months, d,
-														!is_payment);
-			out->n++;
+			heap_deform_tuple(r->tuptable->vals[r->pos], desc, values, isnull);
+			if (isnull[COL_KEY - 1] != key_isnull ||
+				(!key_isnull && compare_keys(in, values[COL_KEY - 1], key) != 0))
+				break;
+			reader_add_row(in, r, group, out, values, isnull);
 		}
 		MemoryContextSwitchTo(old);
 
 		if (r->pos < r->count)
 			break;				/* stopped at the next group's first row */
 	}
+}
+
+/*
+ * Receives the rows of a table read whole (no partition_by) straight from
+ * the executor's slots, so that no tuple is formed or copied for them.
+ */
+typedef struct RowReceiver
+{
+	DestReceiver pub;
+	MatchInput *in;
+	MatchReader *r;
+	MatchGroup *group;
+	MatchRows  *out;
+	uint64		nrows;
+} RowReceiver;
+
+/* Rows between resets of the memory that month lookups may use. */
+#define MATCH_RESET_ROWS	MATCH_BATCH_ROWS
+
+/*
+ * Take one row from the executor (see reader_add_row()).
+ */
+static bool
+receiver_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	RowReceiver *rr = (RowReceiver *) self;
+	MemoryContext old;
+
+	slot_getallattrs(slot);
+	old = MemoryContextSwitchTo(rr->r->batch_cxt);
+	reader_add_row(rr->in, rr->r, rr->group, rr->out,
+				   slot->tts_values, slot->tts_isnull);
+	MemoryContextSwitchTo(old);
+	if (++rr->nrows % MATCH_RESET_ROWS == 0)
+		MemoryContextReset(rr->r->batch_cxt);
+	return true;
+}
+
+/*
+ * The receiver needs no setup and holds nothing to release: its startup,
+ * shutdown and destroy callbacks do nothing.
+ */
+static void
+receiver_nothing(DestReceiver *self pg_attribute_unused())
+{
+}
+
+static void
+receiver_startup(DestReceiver *self pg_attribute_unused(),
+				 int operation pg_attribute_unused(),
+				 TupleDesc typeinfo pg_attribute_unused())
+{
+}
+
+/*
+ * Append every row of the table to out, running its query (built by
+ * reader_open()) with the rows going straight to reader_add_row().
+ */
+static void
+reader_read_all(MatchInput *in, MatchReader *r, MatchGroup *group,
+				MatchRows *out)
+{
+	RowReceiver rr;
+	SPIExecuteOptions options;
+	int			rc;
+
+	memset(&rr, 0, sizeof(rr));
+	rr.pub.receiveSlot = receiver_receive;
+	rr.pub.rStartup = receiver_startup;
+	rr.pub.rShutdown = receiver_nothing;
+	rr.pub.rDestroy = receiver_nothing;
+	rr.pub.mydest = DestNone;
+	rr.in = in;
+	rr.r = r;
+	rr.group = group;
+	rr.out = out;
+
+	memset(&options, 0, sizeof(options));
+	options.read_only = true;
+	options.dest = &rr.pub;
+	/* SPI reports a SELECT whose rows go to a DestNone receiver as utility */
+	rc = SPI_execute_extended(r->query, &options);
+	if (rc < 0)
+		elog(ERROR, "could not read relation \"%s\": %s", r->table->relname,
+			 SPI_result_code_string(rc));
+	MemoryContextReset(r->batch_cxt);
 }
 
 /*
@@ -511,7 +609,8 @@ reader_close(MatchReader *r)
 	if (r->tuptable)
 		SPI_freetuptable(r->tuptable);
 	r->tuptable = NULL;
-	SPI_cursor_close(r->portal);
+	if (r->portal)
+		SPI_cursor_close(r->portal);
 }
 
 /*
@@ -594,8 +693,8 @@ match_input_next(MatchInput *in, MatchGroup *group)
 			return false;
 		in->done = true;
 		old = MemoryContextSwitchTo(in->cxt);
-		reader_read_group(in, in->acc, false, (Datum) 0, group, &group->acc);
-		reader_read_group(in, in->pay, false, (Datum) 0, group, &group->pay);
+		reader_read_all(in, in->acc, group, &group->acc);
+		reader_read_all(in, in->pay, group, &group->pay);
 		check_ids(in, in->acc, group, &group->acc);
 		check_ids(in, in->pay, group, &group->pay);
 		MemoryContextSwitchTo(old);
