@@ -10,11 +10,12 @@
 # optional k or M) it generates deterministic data (sql/gen_*.sql), checks
 # that the contenders agree (sql/check_*.sql), runs every contender --reps
 # times in turn (A B C A B C ...), each run on a fresh connection, and
-# finally prints a table of medians, ratios to the floor and backend peak
-# memory, and the targets with PASS or MISS (sql/report.sql).
+# finally prints a table of medians, ratios to the floor (and for matching
+# to the bare read) and backend peak memory, and the targets with PASS or MISS (sql/report.sql).
 #
-# Matching: the floor (read + sort both tables), the PL/pgSQL loop (sizes up
-# to 100k only), match_payments() sequential, month_first, and per account;
+# Matching: the floor (read + sort both tables), the bare read of both
+# tables (every column deformed, nothing else: the lower limit), the
+# PL/pgSQL loop (sizes up to 100k only), match_payments() sequential, month_first, and per account;
 # allocation on the same tables: the PL/pgSQL allocation loop (up to 100k)
 # and allocate_payments() with both strategies.  At the first size of 1M or
 # more, statement_timeout must cancel match_payments() and
@@ -180,7 +181,8 @@ for size in "${size_list[@]}"; do
 		echo "matching, $size: generated $n accruals and $n payments in $(since "$t0") s"
 
 		# name|file|expected result; the loops only where they end in minutes
-		contenders=("floor: read + sort|m_floor|$((2 * n))")
+		contenders=("floor: read + sort|m_floor|$((2 * n))"
+					"bare read of both tables|m_bare_read|$((2 * n))")
 		loop=off
 		if [ "$n" -le 100000 ]; then
 			loop=on

@@ -6,6 +6,7 @@
 
 \echo
 \echo 'Results (median of the repetitions; x floor = median / median of the section''s floor at that size;'
+\echo ' x bare read = median / median of reading both tables at that size, matching only;'
 \echo ' peak MB = largest growth of the backend''s VmHWM during the query; B/row = that growth / input rows)'
 WITH med AS (
 	SELECT section, contender, ord, is_floor, size, n, nrows, count(*) AS reps,
@@ -17,10 +18,13 @@ WITH med AS (
 SELECT m.section, m.contender, m.size, m.nrows AS "input rows", m.reps,
 	round(m.secs::numeric, 3) AS "median s",
 	round((m.secs / nullif(f.secs, 0))::numeric, 2) AS "x floor",
+	round((m.secs / nullif(b.secs, 0))::numeric, 2) AS "x bare read",
 	round(m.hwm_kb / 1024.0, 1) AS "peak MB",
 	round(m.hwm_kb * 1024.0 / m.nrows, 1) AS "B/row"
 FROM med m
 LEFT JOIN med f ON f.is_floor AND f.section = m.section AND f.n = m.n
+LEFT JOIN med b ON b.contender = 'bare read of both tables' AND b.section = m.section
+	AND b.n = m.n
 ORDER BY CASE m.section WHEN 'matching' THEN 1 WHEN 'summary' THEN 2
 		WHEN 'documents' THEN 3 ELSE 4 END,
 	m.n, m.ord;
@@ -74,11 +78,11 @@ WITH med AS (
 		(SELECT b.secs / a.secs FROM med a, med b WHERE a.n = 1000000 AND b.n = 10000000
 		 AND a.contender = 'match_payments sequential' AND b.contender = a.contender)
 	UNION ALL
-	SELECT 6, 'match_payments() sequential peak memory at 10M+10M <= 64 B/row', 64,
+	SELECT 6, 'match_payments() sequential peak memory at 10M+10M <= 48 B/row', 48,
 		(SELECT a.hwm_kb * 1024.0 / a.nrows FROM med a WHERE a.n = 10000000
 		 AND a.contender = 'match_payments sequential')
 	UNION ALL
-	SELECT 7, 'match_payments() month_first peak memory at 10M+10M <= 64 B/row', 64,
+	SELECT 7, 'match_payments() month_first peak memory at 10M+10M <= 48 B/row', 48,
 		(SELECT a.hwm_kb * 1024.0 / a.nrows FROM med a WHERE a.n = 10000000
 		 AND a.contender = 'match_payments month_first')
 	UNION ALL
@@ -138,6 +142,25 @@ WITH med AS (
 	SELECT 19, 'cancel allocate_payments(): 57014 within 1 s, then SELECT 1 answers', 1,
 		(SELECT CASE WHEN c.sqlstate = '57014' AND c.alive THEN c.secs ELSE 'Infinity' END
 		 FROM bench.cancel c WHERE c.function = 'allocate_payments' ORDER BY c.n LIMIT 1)
+	UNION ALL
+	SELECT 20, 'match_payments() sequential <= 2.0x bare read at 1M+1M (stretch 1.5x)', 2.0,
+		(SELECT a.secs / b.secs FROM med a, med b WHERE a.n = 1000000 AND b.n = 1000000
+		 AND a.contender = 'match_payments sequential' AND b.contender = 'bare read of both tables')
+	UNION ALL
+	SELECT 21, 'match_payments() month_first <= 2.0x bare read at 1M+1M (stretch 1.5x)', 2.0,
+		(SELECT a.secs / b.secs FROM med a, med b WHERE a.n = 1000000 AND b.n = 1000000
+		 AND a.contender = 'match_payments month_first' AND b.contender = 'bare read of both tables')
+	UNION ALL
+	SELECT 22, 'match_payments() partition_by (100k accounts) <= 1.2x sequential at 1M+1M', 1.2,
+		(SELECT p.secs / a.secs FROM med a, med p WHERE a.n = 1000000 AND p.n = 1000000
+		 AND a.contender = 'match_payments sequential'
+		 AND p.contender = 'match_payments partition_by account_id')
+	UNION ALL
+	SELECT 23, 'match_payments() partition_by peak memory <= sequential at 10M+10M', 1.0,
+		(SELECT p.hwm_kb::float8 / nullif(a.hwm_kb, 0) FROM med a, med p
+		 WHERE a.n = 10000000 AND p.n = 10000000
+		 AND a.contender = 'match_payments sequential'
+		 AND p.contender = 'match_payments partition_by account_id')
 )
 SELECT CASE WHEN measured IS NULL THEN 'not run'
 		WHEN measured <= limit_value THEN 'PASS' ELSE 'MISS' END AS verdict,
