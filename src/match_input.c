@@ -172,7 +172,7 @@ reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
 														NameStr(coll->collname)));
 			ReleaseSysCache(colltup);
 		}
-		appendStringInfo(&query, ", date, id");
+		/* no more sort keys: each group is sorted by (date, id) here */
 	}
 
 	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(t->relid));
