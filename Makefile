@@ -43,6 +43,7 @@ src/summary.o src/summary_agg.o src/summary_json.o: src/summary.h src/summary_in
 src/summary.o src/summary_agg.o: src/compat.h
 src/account_actions.o: src/summary.h src/created_at.h src/compat.h
 src/created_at.o: src/created_at.h src/compat.h
+src/allocate_amount.o: src/compat.h
 
 # Out-of-tree builds (make -f SRCDIR/Makefile VPATH=SRCDIR, as Debian's
 # pg_buildext runs it in build-NN/): the objects go to src/ under the

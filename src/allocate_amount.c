@@ -28,6 +28,7 @@
  *-------------------------------------------------------------------------
  */
 #include "match.h"
+#include "compat.h"
 
 #include "catalog/pg_type.h"
 #include "common/int.h"

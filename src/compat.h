@@ -14,6 +14,14 @@
 #include "utils/datetime.h"
 
 /*
+ * PostgreSQL 16 moved the varlena macros (VARDATA, VARSIZE, SET_VARSIZE,
+ * ...) out of postgres.h into varatt.h.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/*
  * PostgreSQL 18 marks functions that do not return with pg_noreturn,
  * written before the return type, and no longer has
  * pg_attribute_noreturn().  Before 18 the latter is GCC's attribute (or
