@@ -7,7 +7,8 @@ MATCH_OBJS = \
 	src/match_catalog.o \
 	src/match_core.o \
 	src/match_input.o \
-	src/match_months.o
+	src/match_months.o \
+	src/match_reader.o
 ALLOCATE_OBJS = \
 	src/allocate.o \
 	src/allocate_amount.o \
@@ -39,6 +40,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(MATCH_OBJS) $(ALLOCATE_OBJS): src/match.h
+src/match_input.o src/match_reader.o: src/match_input_int.h
 src/summary.o src/summary_agg.o src/summary_json.o: src/summary.h src/summary_int.h
 src/summary.o src/summary_agg.o: src/compat.h
 src/account_actions.o: src/summary.h src/created_at.h src/compat.h

@@ -6,9 +6,12 @@
  * Data flows one way:
  *
  *	match_catalog.c	resolves and checks the two tables (MatchTable)
+ *	match_reader.c	reads one table through SPI into row arrays (all
+ *					of it, or one partition key's rows from a cursor)
  *	match_input.c	owns SPI: reads both tables and yields one group of
  *					rows at a time (everything, or one partition key),
- *					checking ids are unique and keys come in order
+ *					checking ids are unique and keys come in order;
+ *					match_input_int.h is private to these two
  *	match_months.c	numbers month values, for the input side
  *	match_core.c	pure matching over plain arrays: sort, month chains,
  *					the sweep, the id check; knows no Datum and no SPI

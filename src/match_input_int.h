@@ -1,0 +1,82 @@
+/*-------------------------------------------------------------------------
+ *
+ * match_input_int.h
+ *	  Private to the input side of match_payments(): one table's reader
+ *	  (match_reader.c) and the state of both tables being read
+ *	  (match_input.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MATCH_INPUT_INT_H
+#define MATCH_INPUT_INT_H
+
+#include "match.h"
+
+#include "executor/spi.h"
+
+/* Turns a column's Datum into the int64 a MatchRow keeps. */
+typedef int64 (*MatchValueFn) (Datum value);
+
+/* Streams one table's rows through an SPI cursor, a batch at a time. */
+typedef struct MatchReader
+{
+	MatchTable *table;
+	char	   *query;			/* SELECT of the columns read */
+	Portal		portal;			/* with partition_by: the open cursor */
+	SPITupleTable *tuptable;
+	uint64		pos;
+	uint64		count;
+	bool		done;
+	bool		keyed;
+	bool		check_ids;		/* no unique index proves ids distinct */
+	MatchValueFn id_value;		/* chosen once from the column types */
+	MatchValueFn date_value;
+	int			amount_col;		/* position of the amount, 0 when not read */
+	MemoryContext cxt;			/* where row arrays grow */
+	MemoryContext batch_cxt;	/* reset after each batch */
+	int64		expected_rows;	/* planner's estimate, for the first array */
+} MatchReader;
+
+/* Both tables being read, and the partition key being merged. */
+struct MatchInput
+{
+	MatchReader *pay;
+	MatchReader *acc;
+	MonthMap   *months;
+	bool		keyed;
+	bool		done;			/* the single group was returned */
+	const char *partition_by;	/* the column, for messages */
+	MemoryContext cxt;
+	MemoryContext key_cxt;		/* the current key, reset per group */
+	bool		have_key;		/* a group was read: key is its key */
+	bool		key_isnull;
+	Datum		key;
+	FmgrInfo	key_cmp;		/* btree comparison of the key type */
+	Oid			key_coll;
+	Oid			key_out;
+	int16		key_typlen;
+	bool		key_typbyval;
+};
+
+/*
+ * Compare two non-NULL partition keys with the type's btree comparison.
+ */
+static inline int
+compare_keys(MatchInput *in, Datum a, Datum b)
+{
+	return DatumGetInt32(FunctionCall2Coll(&in->key_cmp, in->key_coll, a, b));
+}
+
+/* ---- one table's reader (match_reader.c) ---- */
+
+extern MatchReader *match_reader_open(MatchTable *t, const char *partition_by,
+									  MemoryContext cxt);
+extern bool match_reader_peek_key(MatchReader *r, Datum *key, bool *isnull);
+extern void match_reader_read_group(MatchInput *in, MatchReader *r,
+									bool key_isnull, Datum key,
+									MatchGroup *group, MatchRows *out);
+extern void match_reader_read_all(MatchInput *in, MatchReader *r,
+								  MatchGroup *group, MatchRows *out);
+extern void match_reader_close(MatchReader *r);
+
+#endif							/* MATCH_INPUT_INT_H */
