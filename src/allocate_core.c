@@ -66,36 +66,23 @@ read_position(MatchRow *rows, int32 j, int32 ndated)
 
 /*
  * Put the amounts of rows, in read order, in the order of the sorted rows,
- * each row knowing its read position (see read_position()).  The amounts
- * are moved in place, one cycle of the permutation at a time, so that no
- * second array is needed: each sorted slot takes the amount at its read
- * position, and a slot done is marked by making it its own read position.
+ * each row knowing its read position (see read_position()).  They are
+ * gathered into a new array of the same capacity, which replaces the old:
+ * one pass of random reads, and 8 more bytes a row only while it runs.
  */
 static void
 sort_amounts(MatchRows *rows, int32 n, int32 ndated)
 {
-	int64	   *amount = rows->amount;
+	int64	   *sorted;
 
+	if (n == 0)
+		return;
+	sorted = MemoryContextAllocHuge(GetMemoryChunkContext(rows->amount),
+									rows->cap * sizeof(int64));
 	for (int32 j = 0; j < n; j++)
-	{
-		int64		first = amount[j];
-		int32		k = j;
-
-		for (;;)
-		{
-			int32	   *pos = read_position(rows->rows, k, ndated);
-			int32		src = *pos;
-
-			*pos = k;
-			if (src == j)
-			{
-				amount[k] = first;
-				break;
-			}
-			amount[k] = amount[src];
-			k = src;
-		}
-	}
+		sorted[j] = rows->amount[*read_position(rows->rows, j, ndated)];
+	pfree(rows->amount);
+	rows->amount = sorted;
 }
 
 /*
