@@ -228,6 +228,18 @@ SELECT * FROM allocate_payments('pay_p', 'acc_p', 'month_first', 'account_id');
 ALTER TABLE acc_p ALTER COLUMN account_id TYPE text;
 ALTER TABLE pay_p ALTER COLUMN account_id TYPE text;
 SELECT * FROM allocate_payments('pay_p', 'acc_p', partition_by => 'account_id');
+-- numeric(10,2) on both sides fixes every amount's scale, so the rows were
+-- grouped in memory; read ordered by key they give the same rows.  Plain
+-- numeric, whose scale each account takes from its own amounts, is always
+-- read ordered by key.
+SET client_min_messages = debug1;
+SELECT count(*) FROM allocate_payments('pay_p', 'acc_p', partition_by => 'account_id');
+SET accmatch.group_in_memory = off;
+SELECT * FROM allocate_payments('pay_p', 'acc_p', partition_by => 'account_id');
+RESET accmatch.group_in_memory;
+ALTER TABLE pay_p ALTER COLUMN amount TYPE numeric;
+SELECT count(*) FROM allocate_payments('pay_p', 'acc_p', partition_by => 'account_id');
+RESET client_min_messages;
 
 DROP TABLE accrual, payment, acc_int, pay_num, pay_num2, acc_big, pay_big,
 	acc_small, acc_wide, pay_wide, acc_named, pay_named, acc_ts, pay_ts,

@@ -109,6 +109,88 @@ SELECT * FROM match_payments('pay_t', 'acc_t', 'month_first', 'account_id')
 ORDER BY payment_id;
 
 --
+-- Two ways to read: rows grouped in memory by key when the planner expects
+-- both tables to fit in work_mem * hash_mem_multiplier (and the key type
+-- can be hashed), else both tables ordered by the key, one account at a
+-- time.  accmatch.group_in_memory = off always takes the second.  The
+-- answers are the same.
+--
+SET client_min_messages = debug1;
+SELECT count(*) FROM match_payments('pay_t', 'acc_t', 'sequential', 'account_id');
+SET accmatch.group_in_memory = off;
+SELECT count(*) FROM match_payments('pay_t', 'acc_t', 'sequential', 'account_id');
+RESET accmatch.group_in_memory;
+-- money has no hash function: always read ordered
+CREATE TABLE acc_m (id int, date date, month int, account_id money);
+CREATE TABLE pay_m (id int, date date, month int, account_id money);
+SELECT count(*) FROM match_payments('pay_m', 'acc_m', 'sequential', 'account_id');
+RESET client_min_messages;
+DROP TABLE acc_m, pay_m;
+-- 6000 rows expected, 144 kB here, do not fit in 64 kB
+CREATE TABLE acc_big AS
+SELECT g AS id, date '2024-01-01' + g % 97 AS date, g % 5 AS month,
+	g % 61 AS account_id
+FROM generate_series(1, 3000) g;
+CREATE TABLE pay_big AS
+SELECT 10000 + g AS id, date '2024-01-01' + g % 89 AS date, g % 7 AS month,
+	g % 59 AS account_id
+FROM generate_series(1, 3000) g;
+ANALYZE acc_big, pay_big;
+CREATE TEMP TABLE grouped AS
+SELECT s, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
+	LATERAL match_payments('pay_big', 'acc_big', s, 'account_id') m;
+SET work_mem = '64kB';
+SET hash_mem_multiplier = 1;
+SET client_min_messages = debug1;
+SELECT count(*) FROM match_payments('pay_big', 'acc_big', 'sequential', 'account_id');
+RESET client_min_messages;
+CREATE TEMP TABLE ordered AS
+SELECT s, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
+	LATERAL match_payments('pay_big', 'acc_big', s, 'account_id') m;
+RESET work_mem;
+RESET hash_mem_multiplier;
+-- the same rows, both ways, and the data matches both ways and across keys
+SELECT count(*) AS rows,
+	count(*) FILTER (WHERE matched_by = 'month') AS month,
+	count(*) FILTER (WHERE matched_by = 'oldest') AS oldest,
+	count(DISTINCT partition_key) AS keys
+FROM grouped GROUP BY s ORDER BY s;
+SELECT (SELECT count(*) FROM (TABLE grouped EXCEPT ALL TABLE ordered) d) AS only_grouped,
+	(SELECT count(*) FROM (TABLE ordered EXCEPT ALL TABLE grouped) d) AS only_ordered;
+-- and both in result order: key by key (as integers), payments by (date, id)
+SELECT way, count(*) FILTER (WHERE (prev_k, prev_date, prev_id) >= (k, date, id)) AS out_of_order,
+	count(*) AS rows
+FROM (
+	SELECT way, partition_key::int AS k, p.date, p.id,
+		lag(partition_key::int) OVER w AS prev_k, lag(p.date) OVER w AS prev_date,
+		lag(p.id) OVER w AS prev_id
+	FROM (SELECT 'grouped' AS way, row_number() OVER () AS n, * FROM grouped
+		  UNION ALL
+		  SELECT 'ordered', row_number() OVER (), * FROM ordered) g
+	JOIN pay_big p ON p.id = g.payment_id
+	WINDOW w AS (PARTITION BY way, s ORDER BY n)) o
+GROUP BY way ORDER BY way;
+DROP TABLE acc_big, pay_big, grouped, ordered;
+
+-- Keys equal but spelled differently (numeric 1.0 and 1.00) show one
+-- spelling, the same whatever order the rows are stored in and either way
+-- of reading (the one whose stored form comes first: here 1.00)
+CREATE TABLE acc_n (id int, date date, month int, account_id numeric);
+CREATE TABLE pay_n (id int, date date, month int, account_id numeric);
+INSERT INTO acc_n VALUES (1, '2024-01-01', 1, 1.00), (2, '2024-01-02', 1, 1.0);
+INSERT INTO pay_n VALUES (10, '2024-02-01', 1, 1.00), (11, '2024-02-02', 1, 1.0);
+SELECT * FROM match_payments('pay_n', 'acc_n', partition_by => 'account_id');
+SET accmatch.group_in_memory = off;
+SELECT * FROM match_payments('pay_n', 'acc_n', partition_by => 'account_id');
+TRUNCATE acc_n, pay_n;
+INSERT INTO acc_n VALUES (2, '2024-01-02', 1, 1.0), (1, '2024-01-01', 1, 1.00);
+INSERT INTO pay_n VALUES (11, '2024-02-02', 1, 1.0), (10, '2024-02-01', 1, 1.00);
+SELECT * FROM match_payments('pay_n', 'acc_n', partition_by => 'account_id');
+RESET accmatch.group_in_memory;
+SELECT * FROM match_payments('pay_n', 'acc_n', partition_by => 'account_id');
+DROP TABLE acc_n, pay_n;
+
+--
 -- Errors
 --
 -- the partition column missing in one table, or in both: 42703

@@ -67,8 +67,9 @@ read_position(MatchRow *rows, int32 j, int32 ndated)
 /*
  * Put the amounts of rows, in read order, in the order of the sorted rows,
  * each row knowing its read position (see read_position()).  They are
- * gathered into a new array of the same capacity, which replaces the old:
- * one pass of random reads, and 8 more bytes a row only while it runs.
+ * gathered into a scratch array and copied back (rows may be a view into a
+ * larger array): one pass of random reads, and 8 more bytes a row only
+ * while it runs.
  */
 static void
 sort_amounts(MatchRows *rows, int32 n, int32 ndated)
@@ -77,12 +78,11 @@ sort_amounts(MatchRows *rows, int32 n, int32 ndated)
 
 	if (n == 0)
 		return;
-	sorted = MemoryContextAllocHuge(GetMemoryChunkContext(rows->amount),
-									rows->cap * sizeof(int64));
+	sorted = palloc_extended(n * sizeof(int64), MCXT_ALLOC_HUGE);
 	for (int32 j = 0; j < n; j++)
 		sorted[j] = rows->amount[*read_position(rows->rows, j, ndated)];
-	pfree(rows->amount);
-	rows->amount = sorted;
+	memcpy(rows->amount, sorted, n * sizeof(int64));
+	pfree(sorted);
 }
 
 /*

@@ -13,11 +13,34 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 
 PG_MODULE_MAGIC;
 
 PG_FUNCTION_INFO_V1(match_payments);
+
+/* accmatch.group_in_memory: see match_input.c */
+bool		match_group_in_memory = true;
+
+void		_PG_init(void);
+
+/*
+ * Module load: define the settings.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomBoolVariable("accmatch.group_in_memory",
+							 "Lets partition_by group rows in memory when they are expected to fit in work_mem * hash_mem_multiplier.",
+							 "When off, partition_by always reads both tables ordered by the key, one account at a time.",
+							 &match_group_in_memory,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	MarkGUCPrefixReserved("accmatch");
+}
 
 #define MATCH_PAYMENTS_COLS	4
 

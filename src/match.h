@@ -106,6 +106,8 @@ extern void match_sweep(MatchCore *core, MatchRow *pay, int32 npay,
 extern void match_group(MatchCore *core, MatchStrategy strategy,
 						MatchRow *pay, int32 npay,
 						MatchRow *acc, int32 nacc, int32 nmonths);
+extern void match_group_by_key(MatchRows *rows, const int32 *rank,
+							   int32 ngroups, int32 *start);
 
 /* ---- the two tables (match_catalog.c) ---- */
 
@@ -127,6 +129,8 @@ typedef struct MatchTable
 	Oid			key_coll;		/* compared under the payment column's */
 	const char *amount_column;	/* allocate_payments() only, else NULL */
 	Oid			amount_type;	/* INT2OID, INT4OID, INT8OID or NUMERICOID */
+	int			amount_scale;	/* the scale of every amount, when the
+								 * column's type fixes it; else -1 */
 } MatchTable;
 
 extern void match_resolve_table(MatchTable *t, const char *role, text *name,
@@ -148,6 +152,11 @@ extern MonthMap *month_map_create(MemoryContext cxt, Oid type, Oid collation);
 extern int32 month_map_number(MonthMap *map, Datum value, bool add);
 extern void month_map_reset(MonthMap *map);
 extern int32 month_map_count(MonthMap *map);
+extern bool month_map_hashed(MonthMap *map);
+extern int32 month_map_number_key(MonthMap *map, Datum value);
+extern void month_map_values(MonthMap *map, Datum *values);
+extern bool match_spelling_precedes(Datum a, Datum b, bool byval,
+									int16 typlen);
 
 /* ---- reading the tables (match_input.c) ---- */
 
@@ -179,7 +188,9 @@ extern MatchInput *match_input_open(MatchTable *pay, MatchTable *acc,
 extern bool match_input_next(MatchInput *in, MatchGroup *group);
 extern void match_input_close(MatchInput *in);
 
-/* ---- argument parsing shared by the SQL entries (match.c) ---- */
+/* ---- settings and argument parsing shared by the SQL entries (match.c) ---- */
+
+extern PGDLLIMPORT bool match_group_in_memory;
 
 extern MatchStrategy match_parse_strategy(const char *name);
 extern text *match_required_text_arg(FunctionCallInfo fcinfo, int argno,

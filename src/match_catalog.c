@@ -254,13 +254,36 @@ match_resolve_table(MatchTable *t, const char *role, text *name,
 void
 match_resolve_amount(MatchTable *t, const char *amount_column)
 {
-	match_lookup_column(t, amount_column, "amount_column", &t->amount_type,
-						NULL);
+	AttrNumber	attnum;
+	Oid			typid;
+	int32		typmod;
+	Oid			collid;
+
+	attnum = match_lookup_column(t, amount_column, "amount_column",
+								 &t->amount_type, NULL);
 	if (t->amount_type != INT2OID && t->amount_type != INT4OID &&
 		t->amount_type != INT8OID && t->amount_type != NUMERICOID)
 		wrong_column_type(t, amount_column, t->amount_type,
 						  "smallint, integer, bigint or numeric");
 	t->amount_column = amount_column;
+
+	/*
+	 * The scale every amount has, when the column fixes it: 0 for integers,
+	 * s for numeric(p, s) (0 for a negative s); unknown (-1) for plain
+	 * numeric and for a domain, whose column carries no typmod.
+	 */
+	get_atttypetypmodcoll(t->relid, attnum, &typid, &typmod, &collid);
+	if (t->amount_type != NUMERICOID)
+		t->amount_scale = 0;
+	else if (typid == NUMERICOID && typmod >= (int32) VARHDRSZ)
+	{
+		/* the scale is the low 11 bits of typmod - VARHDRSZ, signed */
+		int			scale = (((typmod - VARHDRSZ) & 0x7ff) ^ 1024) - 1024;
+
+		t->amount_scale = Max(scale, 0);
+	}
+	else
+		t->amount_scale = -1;
 }
 
 /*

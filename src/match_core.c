@@ -480,3 +480,68 @@ match_group(MatchCore *core, MatchStrategy strategy,
 	}
 	match_unchain_months(core, acc, nacc);
 }
+
+/*
+ * Group rows in place by key, for partition_by read in one go: on entry
+ * each row's match holds the number of its key (-1 for NULL), and
+ * rank[number + 1] is the place of that key's group among ngroups.  The
+ * rows, with their amounts when rows->amount is set, are moved so that
+ * group g is rows [start[g], start[g + 1]) (start has ngroups + 1
+ * entries), in no particular order within a group; match is left as it
+ * was.  Counting then swapping along the cycles of the permutation, as in
+ * sort_rows_radix(): linear time, no second array of rows.
+ */
+void
+match_group_by_key(MatchRows *rows, const int32 *rank, int32 ngroups,
+				   int32 *start)
+{
+	MatchRow   *r = rows->rows;
+	int64	   *amount = rows->amount;
+	int32		n = (int32) rows->n;
+	int32	   *fill = palloc(Max(ngroups, 1) * sizeof(int32));
+
+#define ROW_GROUP(row)	(rank[(row).match + 1])
+
+	memset(start, 0, (ngroups + 1) * sizeof(int32));
+	for (int32 i = 0; i < n; i++)
+		start[ROW_GROUP(r[i]) + 1]++;
+	for (int32 g = 0; g < ngroups; g++)
+	{
+		start[g + 1] += start[g];
+		fill[g] = start[g];
+	}
+
+	for (int32 g = 0; g < ngroups; g++)
+	{
+		while (fill[g] < start[g + 1])
+		{
+			MatchRow	row = r[fill[g]];
+			int64		a = amount ? amount[fill[g]] : 0;
+			int32		c = ROW_GROUP(row);
+
+			if ((fill[g] & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
+			while (c != g)
+			{
+				int32		to = fill[c]++;
+				MatchRow	displaced = r[to];
+
+				r[to] = row;
+				row = displaced;
+				if (amount)
+				{
+					int64		da = amount[to];
+
+					amount[to] = a;
+					a = da;
+				}
+				c = ROW_GROUP(row);
+			}
+			if (amount)
+				amount[fill[g]] = a;
+			r[fill[g]++] = row;
+		}
+	}
+#undef ROW_GROUP
+	pfree(fill);
+}

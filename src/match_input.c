@@ -6,19 +6,52 @@
  *	  time as compact arrays (see MatchGroup in match.h).
  *
  * Without partition_by there is one group: all rows, each table read
- * whole.  With partition_by, both tables are read through cursors ordered
- * by the partition key, and the two streams are merged key by key, so
- * that only one account's rows are held at a time; each table's keys are
- * checked to come in order.  Ids are checked to be unique in each group.
+ * whole.  With partition_by there is one group per key, in key order, NULL
+ * last, read one of two ways:
+ *
+ *	grouped in memory, when the planner expects both tables' rows to fit in
+ *		the memory a hash table may use (work_mem * hash_mem_multiplier):
+ *		each table is read whole, in any order, each key numbered through a
+ *		hash table as rows arrive; the keys are sorted once and the rows
+ *		moved into their key's group by counting (match_group_by_key()).
+ *		Memory is that of matching the whole tables at once.
+ *	streamed, otherwise, or when the key type has no hash function: both
+ *		tables are read through cursors ordered by the key and the two
+ *		streams merged key by key, so that only one account's rows are held
+ *		at a time; each table's keys are checked to come in order.
+ *
+ * Either way, ids are checked to be unique in each group, and keys that
+ * are equal but spelled differently show the spelling that
+ * match_spelling_precedes() puts first.
  *
  *-------------------------------------------------------------------------
  */
 #include "match_input_int.h"
 
+#include "miscadmin.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/sortsupport.h"
 #include "utils/typcache.h"
+
+/* A key and its number, for sorting the keys. */
+typedef struct KeyOrder
+{
+	Datum		value;
+	int32		id;
+} KeyOrder;
+
+#define ST_SORT sort_keys
+#define ST_ELEMENT_TYPE KeyOrder
+#define ST_COMPARE_ARG_TYPE SortSupportData
+#define ST_COMPARE(a, b, ssup) \
+	ApplySortComparator((a)->value, false, (b)->value, false, ssup)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /*
  * Check that the next row of a table comes after the group just read.
@@ -78,6 +111,32 @@ check_ids(MatchInput *in, MatchReader *r, const MatchGroup *group,
 }
 
 /*
+ * Whether to group partition_by's rows in memory rather than stream them
+ * ordered by key (see the top of this file): when the key type can be
+ * hashed, accmatch.group_in_memory is on, the planner's estimate of both tables' rows, at the bytes a row
+ * takes here, fits in the memory a hash table may use, and, for
+ * allocate_payments(), every amount has one scale fixed by the columns'
+ * types (then the scale of every account is that one, as when streamed).
+ */
+static bool
+group_in_memory(MatchInput *in, MatchTable *pay, MatchTable *acc)
+{
+	TypeCacheEntry *tc = lookup_type_cache(pay->key_type, TYPECACHE_HASH_PROC);
+	double		rows;
+	double		bytes;
+
+	if (!match_group_in_memory || !OidIsValid(tc->hash_proc))
+		return false;
+	if (pay->amount_column &&
+		(pay->amount_scale < 0 || pay->amount_scale != acc->amount_scale))
+		return false;
+
+	rows = match_reader_estimate(in->acc) + match_reader_estimate(in->pay);
+	bytes = rows * (sizeof(MatchRow) + (pay->amount_column ? sizeof(int64) : 0));
+	return bytes <= (double) get_hash_memory_limit();
+}
+
+/*
  * Connect to SPI and open cursors on both tables, resolved and checked by
  * match_resolve_table() and match_check_same_types().  Everything lives in
  * cxt, which the caller deletes after match_input_close().
@@ -113,12 +172,218 @@ match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
 			pay->key_coll : InvalidOid;
 		getTypeOutputInfo(pay->key_type, &in->key_out, &isvarlena);
 		get_typlenbyval(pay->key_type, &in->key_typlen, &in->key_typbyval);
+
+		in->grouped = group_in_memory(in, pay, acc);
+		elog(DEBUG1, "accmatch: %s by \"%s\"",
+			 in->grouped ? "grouping rows in memory" : "reading rows ordered",
+			 partition_by);
+		if (in->grouped)
+			in->keys = month_map_create(cxt, pay->key_type, in->key_coll);
+		else
+		{
+			match_reader_stream(in->acc);
+			match_reader_stream(in->pay);
+		}
 	}
 	in->pay->check_ids = !match_ids_proven_unique(pay, in->key_coll);
 	in->acc->check_ids = !match_ids_proven_unique(acc, in->key_coll);
 
 	MemoryContextSwitchTo(old);
 	return in;
+}
+
+/*
+ * Our own copy of a partition key, in key_cxt: the row holding it goes
+ * away.
+ */
+static Datum
+copy_key(MatchInput *in, Datum key)
+{
+	MemoryContext old = MemoryContextSwitchTo(in->key_cxt);
+
+	if (in->key_typlen == -1)
+		key = PointerGetDatum(PG_DETOAST_DATUM_COPY(key));
+	else
+		key = datumCopy(key, in->key_typbyval, in->key_typlen);
+	MemoryContextSwitchTo(old);
+	return key;
+}
+
+/*
+ * A partition key as text, for partition_key; in key_cxt, so it lasts
+ * until the next group.
+ */
+static char *
+key_text(MatchInput *in, Datum key)
+{
+	MemoryContext old = MemoryContextSwitchTo(in->key_cxt);
+	char	   *text = OidOutputFunctionCall(in->key_out, key);
+
+	MemoryContextSwitchTo(old);
+	return text;
+}
+
+/*
+ * A row of the group being read ordered by key has the given key, equal to
+ * the group's: keep the spelling of the two that match_spelling_precedes()
+ * puts first, so that the one shown does not depend on the order of rows.
+ */
+void
+match_input_spell_key(MatchInput *in, Datum key)
+{
+	if (match_spelling_precedes(key, in->key, in->key_typbyval,
+								in->key_typlen))
+		in->key = copy_key(in, key);
+}
+
+/*
+ * A row just read whole for grouping in memory has the given key: number
+ * the key, and note the number in the row's match until the rows are
+ * grouped (a payment without a date is marked by its month instead; see
+ * restore_marks()).
+ */
+void
+match_input_key_row(MatchInput *in, MatchRow *row, Datum key, bool isnull)
+{
+	if (row->match == MATCH_NULL_DATE)
+		row->month = GROUPED_NULL_DATE;
+	row->match = isnull ? -1 : month_map_number_key(in->keys, key);
+}
+
+/*
+ * Give the rows of a group the marks the input yields (see MatchGroup),
+ * where grouping kept key numbers.
+ */
+static void
+restore_marks(MatchRow *rows, int32 n, bool is_payment)
+{
+	for (int32 i = 0; i < n; i++)
+	{
+		if (!is_payment)
+			rows[i].match = ACCRUAL_UNPAID;
+		else if (rows[i].month == GROUPED_NULL_DATE)
+		{
+			rows[i].match = MATCH_NULL_DATE;
+			rows[i].month = -1;
+		}
+		else
+			rows[i].match = MATCH_NONE;
+	}
+}
+
+/*
+ * Read both tables whole, number their keys, sort the keys and group the
+ * rows by key: the first step of grouping in memory.  Groups are the keys
+ * in order, then NULL.
+ */
+static void
+read_and_group(MatchInput *in, MatchGroup *group)
+{
+	MemoryContext old = MemoryContextSwitchTo(in->cxt);
+	TypeCacheEntry *tc = lookup_type_cache(in->pay->table->key_type,
+										   TYPECACHE_LT_OPR);
+	SortSupportData ssup;
+	int32		nkeys;
+	Datum	   *values;
+	KeyOrder   *order;
+	int32	   *rank;
+
+	match_reader_read_all(in, in->acc, group, &group->acc);
+	match_reader_read_all(in, in->pay, group, &group->pay);
+	in->acc_all = group->acc;
+	in->pay_all = group->pay;
+	in->amount_scale = group->amount_scale;
+
+	nkeys = month_map_count(in->keys);
+	values = palloc_extended(Max(nkeys, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	order = palloc_extended(Max(nkeys, 1) * sizeof(KeyOrder), MCXT_ALLOC_HUGE);
+	month_map_values(in->keys, values);
+	for (int32 i = 0; i < nkeys; i++)
+	{
+		order[i].value = values[i];
+		order[i].id = i;
+	}
+	memset(&ssup, 0, sizeof(ssup));
+	ssup.ssup_cxt = CurrentMemoryContext;
+	ssup.ssup_collation = in->key_coll;
+	ssup.ssup_nulls_first = false;
+	PrepareSortSupportFromOrderingOp(tc->lt_opr, &ssup);
+	sort_keys(order, nkeys, &ssup);
+
+	/* rank[number + 1]: the group of each key number; NULL (-1) is last */
+	in->ngroups = nkeys + 1;
+	rank = palloc_extended((nkeys + 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	rank[0] = nkeys;
+	for (int32 i = 0; i < nkeys; i++)
+	{
+		rank[order[i].id + 1] = i;
+		values[i] = order[i].value;
+	}
+	in->key_values = values;
+	pfree(order);
+
+	in->pay_start = palloc_extended((in->ngroups + 1) * sizeof(int32),
+									MCXT_ALLOC_HUGE);
+	in->acc_start = palloc_extended((in->ngroups + 1) * sizeof(int32),
+									MCXT_ALLOC_HUGE);
+	match_group_by_key(&in->acc_all, rank, in->ngroups, in->acc_start);
+	match_group_by_key(&in->pay_all, rank, in->ngroups, in->pay_start);
+	pfree(rank);
+	in->grouped_read = true;
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * One table's rows of group g, as a MatchRows over the grouped array.
+ */
+static void
+group_rows(MatchRows *all, const int32 *start, int32 g, MatchRows *out,
+		   bool is_payment)
+{
+	out->rows = all->rows + start[g];
+	out->amount = all->amount ? all->amount + start[g] : NULL;
+	out->n = start[g + 1] - start[g];
+	out->cap = out->n;
+	restore_marks(out->rows, (int32) out->n, is_payment);
+}
+
+/*
+ * match_input_next() when grouping in memory: the next key's rows, as
+ * views into the arrays of all rows.
+ */
+static bool
+next_grouped(MatchInput *in, MatchGroup *group)
+{
+	int32		g;
+
+	if (!in->grouped_read)
+	{
+		group->pay.n = 0;
+		group->acc.n = 0;
+		group->amount_scale = 0;
+		read_and_group(in, group);
+	}
+
+	do
+	{
+		if (in->next_group >= in->ngroups)
+			return false;
+		g = in->next_group++;
+	} while (in->pay_start[g + 1] == in->pay_start[g] &&
+			 in->acc_start[g + 1] == in->acc_start[g]);
+
+	CHECK_FOR_INTERRUPTS();
+	group_rows(&in->pay_all, in->pay_start, g, &group->pay, true);
+	group_rows(&in->acc_all, in->acc_start, g, &group->acc, false);
+	group->nmonths = month_map_count(in->months);
+	group->amount_scale = in->amount_scale;
+	group->key_isnull = (g == in->ngroups - 1);
+	MemoryContextReset(in->key_cxt);
+	group->key = group->key_isnull ? NULL :
+		key_text(in, in->key_values[g]);
+	check_ids(in, in->acc, group, &group->acc);
+	check_ids(in, in->pay, group, &group->pay);
+	return true;
 }
 
 /*
@@ -150,6 +415,9 @@ match_input_next(MatchInput *in, MatchGroup *group)
 	group->amount_scale = 0;
 	group->key = NULL;
 	group->key_isnull = false;
+
+	if (in->grouped)
+		return next_grouped(in, group);
 
 	if (!in->keyed)
 	{
@@ -190,23 +458,22 @@ match_input_next(MatchInput *in, MatchGroup *group)
 	}
 
 	MemoryContextReset(in->key_cxt);
-	old = MemoryContextSwitchTo(in->key_cxt);
 	if (!group->key_isnull)
-	{
-		key = datumCopy(key, in->key_typbyval, in->key_typlen);
-		group->key = OidOutputFunctionCall(in->key_out, key);
-	}
+		key = copy_key(in, key);
 
 	in->have_key = true;
 	in->key_isnull = group->key_isnull;
 	in->key = key;
 
-	MemoryContextSwitchTo(in->cxt);
+	old = MemoryContextSwitchTo(in->cxt);
 	month_map_reset(in->months);
 	match_reader_read_group(in, in->acc, group->key_isnull, key, group,
 							&group->acc);
 	match_reader_read_group(in, in->pay, group->key_isnull, key, group,
 							&group->pay);
+	/* in->key is now the key's first spelling (match_input_spell_key()) */
+	if (!group->key_isnull)
+		group->key = key_text(in, in->key);
 	check_ids(in, in->acc, group, &group->acc);
 	check_ids(in, in->pay, group, &group->pay);
 	MemoryContextSwitchTo(old);

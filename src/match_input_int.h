@@ -22,12 +22,15 @@ typedef struct MatchReader
 {
 	MatchTable *table;
 	char	   *query;			/* SELECT of the columns read */
-	Portal		portal;			/* with partition_by: the open cursor */
+	char	   *ordered_query;	/* the same, ordered by the partition key */
+	SPIPlanPtr	plan;			/* query, once planned for an estimate */
+	Portal		portal;			/* when streamed: the open cursor */
 	SPITupleTable *tuptable;
 	uint64		pos;
 	uint64		count;
 	bool		done;
-	bool		keyed;
+	bool		keyed;			/* read through the ordered cursor */
+	int			key_col;		/* position of the key, 0 when not read */
 	bool		check_ids;		/* no unique index proves ids distinct */
 	MatchValueFn id_value;		/* chosen once from the column types */
 	MatchValueFn date_value;
@@ -56,7 +59,26 @@ struct MatchInput
 	Oid			key_out;
 	int16		key_typlen;
 	bool		key_typbyval;
+
+	/* partition_by grouped in memory (see match_input_next()) */
+	bool		grouped;
+	MonthMap   *keys;			/* numbers the keys as rows are read */
+	bool		grouped_read;	/* both tables are read and grouped */
+	MatchRows	pay_all;		/* every row of each table, by group */
+	MatchRows	acc_all;
+	int32	   *pay_start;		/* group g: rows [start[g], start[g + 1]) */
+	int32	   *acc_start;
+	Datum	   *key_values;		/* group g's key; the last group's is NULL */
+	int32		ngroups;
+	int32		next_group;
+	int			amount_scale;
 };
+
+/*
+ * While rows are grouped in memory, a payment without a date carries this
+ * month, since its match holds its key's number (see match_input_key_row()).
+ */
+#define GROUPED_NULL_DATE	(-2)
 
 /*
  * Compare two non-NULL partition keys with the type's btree comparison.
@@ -67,10 +89,16 @@ compare_keys(MatchInput *in, Datum a, Datum b)
 	return DatumGetInt32(FunctionCall2Coll(&in->key_cmp, in->key_coll, a, b));
 }
 
+extern void match_input_key_row(MatchInput *in, MatchRow *row, Datum key,
+								bool isnull);
+extern void match_input_spell_key(MatchInput *in, Datum key);
+
 /* ---- one table's reader (match_reader.c) ---- */
 
 extern MatchReader *match_reader_open(MatchTable *t, const char *partition_by,
 									  MemoryContext cxt);
+extern double match_reader_estimate(MatchReader *r);
+extern void match_reader_stream(MatchReader *r);
 extern bool match_reader_peek_key(MatchReader *r, Datum *key, bool *isnull);
 extern void match_reader_read_group(MatchInput *in, MatchReader *r,
 									bool key_isnull, Datum key,

@@ -14,6 +14,7 @@
  *-------------------------------------------------------------------------
  */
 #include "match.h"
+#include "compat.h"
 
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -260,4 +261,100 @@ month_map_number(MonthMap *map, Datum value, bool add)
 		entry->id = map->count++;
 	}
 	return entry->id;
+}
+
+/*
+ * Whether month_map_number_key() can number values of the map's type: only
+ * hashed types are numbered that way.
+ */
+bool
+month_map_hashed(MonthMap *map)
+{
+	return map->tree == NULL;
+}
+
+/*
+ * Number of a partition key value, numbering it when it is new (see
+ * month_map_number()).  Values that are equal but spelled differently
+ * (numeric 1.0 and 1.00, or 'a' and 'A' under a case-insensitive
+ * collation) share a number, and the map keeps the spelling that
+ * match_spelling_precedes() puts first, so that the one shown does not
+ * depend on the order rows are read in.  Only for hashed types.
+ */
+int32
+month_map_number_key(MonthMap *map, Datum value)
+{
+	MonthEntry *entry;
+	bool		found;
+
+	Assert(month_map_hashed(map));
+	entry = monthhash_insert(map->table, value, &found);
+	if (!found)
+	{
+		entry->value = month_copy(map, value);
+		entry->id = map->count++;
+	}
+	else if (!map->bitwise &&
+			 match_spelling_precedes(value, entry->value, map->byval,
+									 map->typlen))
+		entry->value = month_copy(map, value);
+	return entry->id;
+}
+
+/*
+ * Store every numbered value at its number in values (month_map_count()
+ * entries).  The values live as long as the map does.
+ */
+void
+month_map_values(MonthMap *map, Datum *values)
+{
+	if (map->tree)
+	{
+		RBTreeIterator iter;
+		MonthNode  *node;
+
+		rbt_begin_iterate(map->tree, LeftRightWalk, &iter);
+		while ((node = (MonthNode *) rbt_iterate(&iter)) != NULL)
+			values[node->id] = node->value;
+	}
+	else
+	{
+		monthhash_iterator iter;
+		MonthEntry *entry;
+
+		monthhash_start_iterate(map->table, &iter);
+		while ((entry = monthhash_iterate(map->table, &iter)) != NULL)
+			values[entry->id] = entry->value;
+	}
+}
+
+/*
+ * Whether value a is spelled before value b, two values that compare equal:
+ * a total order on how values are stored, so that among equal values one
+ * spelling can be chosen whatever order they come in.  Values stored alike
+ * precede neither; otherwise the shorter comes first, then the smaller
+ * bytes.
+ */
+bool
+match_spelling_precedes(Datum a, Datum b, bool byval, int16 typlen)
+{
+	if (byval)
+		return (uint64) a < (uint64) b;
+	if (typlen > 0)
+		return memcmp(DatumGetPointer(a), DatumGetPointer(b), typlen) < 0;
+	if (typlen == -2)
+		return strcmp(DatumGetCString(a), DatumGetCString(b)) < 0;
+	if (datum_image_eq(a, b, false, -1))
+		return false;
+	else
+	{
+		struct varlena *va = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(a));
+		struct varlena *vb = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(b));
+		Size		la = VARSIZE_ANY_EXHDR(va);
+		Size		lb = VARSIZE_ANY_EXHDR(vb);
+
+		if (la != lb)
+			return la < lb;
+		return memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), la) < 0;
+	}
 }

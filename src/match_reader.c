@@ -29,6 +29,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/syscache.h"
 
 /* Rows fetched from a cursor at a time. */
@@ -72,9 +73,10 @@ value_fn(Oid type)
 
 /*
  * Prepare to read the id, date and month columns of the table (and the
- * amount column, when there is one).  With partition_by, the partition
- * column too, ordering by it, through a cursor opened here; without, the
- * query runs when the rows are read (see match_reader_read_all()).
+ * amount column, when there is one; with partition_by, the partition column
+ * too).  The query runs when the rows are read whole (see
+ * match_reader_read_all()), or through a cursor ordered by the partition
+ * column (see match_reader_stream()).
  */
 MatchReader *
 match_reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
@@ -87,22 +89,25 @@ match_reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
 	r->cxt = cxt;
 	r->batch_cxt = AllocSetContextCreate(cxt, "accmatch batch",
 										 ALLOCSET_DEFAULT_SIZES);
-	r->keyed = (partition_by != NULL);
 	r->id_value = value_fn(t->id_type);
 	r->date_value = value_fn(t->date_type);
 
 	initStringInfo(&query);
 	appendStringInfo(&query, "SELECT id, date, month");
-	if (r->keyed)
+	if (partition_by)
+	{
 		appendStringInfo(&query, ", %s", quote_identifier(partition_by));
+		r->key_col = COL_KEY;
+	}
 	if (t->amount_column)
 	{
 		appendStringInfo(&query, ", %s", quote_identifier(t->amount_column));
-		r->amount_col = r->keyed ? COL_KEY + 1 : COL_KEY;
+		r->amount_col = partition_by ? COL_KEY + 1 : COL_KEY;
 	}
 	appendStringInfo(&query, " FROM %s", t->qualname);
+	r->query = pstrdup(query.data);
 
-	if (r->keyed)
+	if (partition_by)
 	{
 		appendStringInfo(&query, " ORDER BY %s", quote_identifier(partition_by));
 
@@ -137,16 +142,49 @@ match_reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
 		ReleaseSysCache(classtup);
 	}
 
-	r->query = query.data;
-	if (r->keyed)
-	{
-		r->portal = SPI_cursor_open_with_args(NULL, query.data, 0, NULL, NULL,
-											  NULL, true, 0);
-		if (r->portal == NULL)
-			elog(ERROR, "could not open cursor on \"%s\": %s", t->relname,
-				 SPI_result_code_string(SPI_result));
-	}
+	r->ordered_query = query.data;
 	return r;
+}
+
+/*
+ * The planner's estimate of the number of rows the table gives.  The query
+ * is planned once: match_reader_read_all() runs this plan.
+ */
+double
+match_reader_estimate(MatchReader *r)
+{
+	CachedPlan *cplan;
+	double		rows = 0;
+
+	r->plan = SPI_prepare(r->query, 0, NULL);
+	if (r->plan == NULL)
+		elog(ERROR, "could not plan the query of \"%s\": %s",
+			 r->table->relname, SPI_result_code_string(SPI_result));
+	cplan = SPI_plan_get_cached_plan(r->plan);
+	if (cplan != NULL)
+	{
+		PlannedStmt *stmt = linitial_node(PlannedStmt, cplan->stmt_list);
+
+		rows = stmt->planTree->plan_rows;
+		/* an unsaved plan's cached plan belongs to no resource owner */
+		ReleaseCachedPlan(cplan, NULL);
+	}
+	return rows;
+}
+
+/*
+ * Read the table through a cursor ordered by the partition column, a
+ * batch at a time (see match_reader_read_group()).
+ */
+void
+match_reader_stream(MatchReader *r)
+{
+	r->keyed = true;
+	r->portal = SPI_cursor_open_with_args(NULL, r->ordered_query, 0, NULL,
+										  NULL, NULL, true, 0);
+	if (r->portal == NULL)
+		elog(ERROR, "could not open cursor on \"%s\": %s", r->table->relname,
+			 SPI_result_code_string(SPI_result));
 }
 
 /*
@@ -391,6 +429,8 @@ match_reader_read_group(MatchInput *in, MatchReader *r, bool key_isnull,
 			if (isnull[COL_KEY - 1] != key_isnull ||
 				(!key_isnull && compare_keys(in, values[COL_KEY - 1], key) != 0))
 				break;
+			if (!key_isnull)
+				match_input_spell_key(in, values[COL_KEY - 1]);
 			reader_add_row(in, r, group, out, values, isnull);
 		}
 		MemoryContextSwitchTo(old);
@@ -412,6 +452,7 @@ typedef struct RowReceiver
 	MatchGroup *group;
 	MatchRows  *out;
 	uint64		nrows;
+	uint64		nrows_kept;		/* rows in out already given their key */
 } RowReceiver;
 
 /* Rows between resets of the memory that month lookups may use. */
@@ -430,6 +471,14 @@ receiver_receive(TupleTableSlot *slot, DestReceiver *self)
 	old = MemoryContextSwitchTo(rr->r->batch_cxt);
 	reader_add_row(rr->in, rr->r, rr->group, rr->out,
 				   slot->tts_values, slot->tts_isnull);
+	if (rr->r->key_col && rr->out->n > 0 &&
+		rr->nrows_kept < (uint64) rr->out->n)
+	{
+		rr->nrows_kept = rr->out->n;
+		match_input_key_row(rr->in, &rr->out->rows[rr->out->n - 1],
+							slot->tts_values[rr->r->key_col - 1],
+							slot->tts_isnull[rr->r->key_col - 1]);
+	}
 	MemoryContextSwitchTo(old);
 	if (++rr->nrows % MATCH_RESET_ROWS == 0)
 		MemoryContextReset(rr->r->batch_cxt);
@@ -475,11 +524,16 @@ match_reader_read_all(MatchInput *in, MatchReader *r, MatchGroup *group,
 	rr.group = group;
 	rr.out = out;
 
+	rr.nrows_kept = out->n;
+
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
 	options.dest = &rr.pub;
 	/* SPI reports a SELECT whose rows go to a DestNone receiver as utility */
-	rc = SPI_execute_extended(r->query, &options);
+	if (r->plan)
+		rc = SPI_execute_plan_extended(r->plan, &options);
+	else
+		rc = SPI_execute_extended(r->query, &options);
 	if (rc < 0)
 		elog(ERROR, "could not read relation \"%s\": %s", r->table->relname,
 			 SPI_result_code_string(rc));
@@ -497,4 +551,7 @@ match_reader_close(MatchReader *r)
 	r->tuptable = NULL;
 	if (r->portal)
 		SPI_cursor_close(r->portal);
+	if (r->plan)
+		SPI_freeplan(r->plan);
+	r->plan = NULL;
 }

@@ -1,9 +1,11 @@
 -- foreign_order.sql: partition_by over postgres_fdw foreign tables.  A
 -- remote database with another collation sorts the partition keys in its
--- own order; match_payments() must then stop with an error (55000) rather
--- than silently leave payments unmatched.  A remote database with the same
--- collation, and any foreign table without partition_by, give the result
--- of local tables.
+-- own order; when the rows are read ordered by key, match_payments() must
+-- then stop with an error (55000) rather than silently leave payments
+-- unmatched.  Grouped in memory (the default for small tables), the keys
+-- are compared here and the result is that of local tables.  A remote
+-- database with the same collation, and any foreign table without
+-- partition_by, give the result of local tables.
 --
 -- The remote databases are on the same server; the connection uses this
 -- server's port and, under pg_virtualenv, the client's password.
@@ -39,7 +41,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
 CREATE EXTENSION IF NOT EXISTS postgres_fdw;
-SELECT plan(9);
+SELECT plan(11);
 
 SELECT format('CREATE SERVER %I FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host %L, port %L, dbname %L)',
 		srv, 'localhost', :'port', db),
@@ -73,7 +75,23 @@ SELECT results_eq(
 	$$VALUES (10::bigint, 1::bigint), (11, 2), (12, NULL)$$,
 	'local tables: payments 10 and 11 find their accruals');
 
--- the remote server sorts the keys its own way: an error, not a wrong answer
+-- grouped in memory, the keys are compared here: the local result
+SELECT results_eq(
+	$$SELECT * FROM match_payments('fo.icu_payment', 'fo.icu_accrual',
+		partition_by => 'acct') ORDER BY payment_id$$,
+	$$SELECT * FROM match_payments('fo.payment', 'fo.accrual',
+		partition_by => 'acct') ORDER BY payment_id$$,
+	'grouped in memory, foreign tables of another collation give the local result');
+SELECT results_eq(
+	$$SELECT * FROM match_payments('fo.payment', 'fo.icu_accrual', 'month_first',
+		'acct') ORDER BY payment_id$$,
+	$$SELECT * FROM match_payments('fo.payment', 'fo.accrual', 'month_first',
+		'acct') ORDER BY payment_id$$,
+	'grouped in memory, a foreign table of another collation and a local one give the local result');
+
+-- read ordered by key, the remote server sorts the keys its own way: an
+-- error, not a wrong answer
+SET accmatch.group_in_memory = off;
 SELECT throws_ok(
 	$$SELECT * FROM match_payments('fo.icu_payment', 'fo.accrual', partition_by => 'acct')$$,
 	'55000', 'rows of relation "icu_payment" are not ordered by "acct"',
@@ -85,6 +103,7 @@ SELECT throws_ok(
 SELECT throws_ok(
 	$$SELECT * FROM match_payments('fo.icu_payment', 'fo.icu_accrual', partition_by => 'acct')$$,
 	'55000', NULL, 'both foreign, sorted under another collation: 55000');
+RESET accmatch.group_in_memory;
 
 -- the same remote rows without partition_by need no order
 SELECT results_eq(

@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
-SELECT plan(17);
+SELECT plan(19);
 \ir lib/matching.sql
 
 -- 300 accounts with 0 to 8 accruals and 0 to 8 payments each; few dates
@@ -92,6 +92,15 @@ SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
 CREATE TEMP TABLE result_text AS
 SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
 	LATERAL match_payments('payment_text', 'accrual_text', s, 'account_id') m;
+-- the same, read ordered by key instead of grouped in memory
+SET accmatch.group_in_memory = off;
+CREATE TEMP TABLE result_ordered AS
+SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
+	LATERAL match_payments('payment', 'accrual', s, 'account_id') m;
+CREATE TEMP TABLE result_text_ordered AS
+SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
+	LATERAL match_payments('payment_text', 'accrual_text', s, 'account_id') m;
+RESET accmatch.group_in_memory;
 
 SELECT bag_eq(
 	$$SELECT payment_id, accrual_id, matched_by, partition_key FROM result WHERE strategy = 'sequential'$$,
@@ -105,6 +114,15 @@ SELECT bag_eq(
 	$$SELECT * FROM result_text$$,
 	$$SELECT * FROM result$$,
 	'text keys, sorted differently, give the same result as integer keys');
+
+SELECT results_eq(
+	$$SELECT * FROM result_ordered$$,
+	$$SELECT * FROM result$$,
+	'read ordered by key: the same rows in the same order as grouped in memory');
+SELECT results_eq(
+	$$SELECT * FROM result_text_ordered$$,
+	$$SELECT * FROM result_text$$,
+	'text keys read ordered by key: the same rows in the same order as grouped');
 
 -- The properties of test/lib/matching.sql, both strategies at once, one
 -- test each.
