@@ -481,47 +481,52 @@ match_group(MatchCore *core, MatchStrategy strategy,
 	match_unchain_months(core, acc, nacc);
 }
 
+/* Most groups one pass of match_group_by_key() moves rows into. */
+#define MATCH_GROUP_FANOUT	1024
+
 /*
- * Group rows in place by key, for partition_by read in one go: on entry
- * each row's match holds the number of its key (-1 for NULL), and
- * rank[number + 1] is the place of that key's group among ngroups.  The
- * rows, with their amounts when rows->amount is set, are moved so that
- * group g is rows [start[g], start[g + 1]) (start has ngroups + 1
- * entries), in no particular order within a group; match is left as it
- * was.  Counting then swapping along the cycles of the permutation, as in
- * sort_rows_radix(): linear time, no second array of rows.
+ * One pass of match_group_by_key() over rows whose groups are in [lo, hi):
+ * moves each row to the bucket of (group - lo) >> shift, at most
+ * MATCH_GROUP_FANOUT buckets, each then grouped further unless it holds
+ * one group.  start[g - lo] gets where group g begins, from offset.
  */
-void
-match_group_by_key(MatchRows *rows, const int32 *rank, int32 ngroups,
-				   int32 *start)
+static void
+group_rows_pass(MatchRow *r, int64 *amount, int32 n, const int32 *rank,
+				int32 lo, int32 hi, int32 *start, int32 offset)
 {
-	MatchRow   *r = rows->rows;
-	int64	   *amount = rows->amount;
-	int32		n = (int32) rows->n;
-	int32	   *fill = palloc(Max(ngroups, 1) * sizeof(int32));
+	int			shift = 0;
+	int32		nbuckets;
+	int32	   *bstart;
+	int32	   *fill;
 
-#define ROW_GROUP(row)	(rank[(row).match + 1])
+	while (((hi - 1 - lo) >> shift) >= MATCH_GROUP_FANOUT)
+		shift++;
+	nbuckets = ((hi - 1 - lo) >> shift) + 1;
+	bstart = palloc0((nbuckets + 1) * sizeof(int32));
+	fill = palloc(nbuckets * sizeof(int32));
 
-	memset(start, 0, (ngroups + 1) * sizeof(int32));
+#define ROW_BUCKET(row)	((rank[(row).match + 1] - lo) >> shift)
+
 	for (int32 i = 0; i < n; i++)
-		start[ROW_GROUP(r[i]) + 1]++;
-	for (int32 g = 0; g < ngroups; g++)
+		bstart[ROW_BUCKET(r[i]) + 1]++;
+	for (int32 b = 0; b < nbuckets; b++)
 	{
-		start[g + 1] += start[g];
-		fill[g] = start[g];
+		bstart[b + 1] += bstart[b];
+		fill[b] = bstart[b];
 	}
 
-	for (int32 g = 0; g < ngroups; g++)
+	/* swap rows along the cycles of the permutation, as sort_rows_radix() */
+	for (int32 b = 0; b < nbuckets; b++)
 	{
-		while (fill[g] < start[g + 1])
+		while (fill[b] < bstart[b + 1])
 		{
-			MatchRow	row = r[fill[g]];
-			int64		a = amount ? amount[fill[g]] : 0;
-			int32		c = ROW_GROUP(row);
+			MatchRow	row = r[fill[b]];
+			int64		a = amount ? amount[fill[b]] : 0;
+			int32		c = ROW_BUCKET(row);
 
-			if ((fill[g] & 0xffff) == 0)
+			if ((fill[b] & 0xffff) == 0)
 				CHECK_FOR_INTERRUPTS();
-			while (c != g)
+			while (c != b)
 			{
 				int32		to = fill[c]++;
 				MatchRow	displaced = r[to];
@@ -535,13 +540,49 @@ match_group_by_key(MatchRows *rows, const int32 *rank, int32 ngroups,
 					amount[to] = a;
 					a = da;
 				}
-				c = ROW_GROUP(row);
+				c = ROW_BUCKET(row);
 			}
 			if (amount)
-				amount[fill[g]] = a;
-			r[fill[g]++] = row;
+				amount[fill[b]] = a;
+			r[fill[b]++] = row;
 		}
 	}
-#undef ROW_GROUP
+#undef ROW_BUCKET
+
+	for (int32 b = 0; b < nbuckets; b++)
+	{
+		int32		glo = lo + (b << shift);
+		int32		ghi = Min(hi, glo + (1 << shift));
+
+		if (shift == 0)
+			start[glo - lo] = offset + bstart[b];
+		else
+			group_rows_pass(r + bstart[b],
+							amount ? amount + bstart[b] : NULL,
+							bstart[b + 1] - bstart[b], rank, glo, ghi,
+							start + (glo - lo), offset + bstart[b]);
+	}
+	pfree(bstart);
 	pfree(fill);
+}
+
+/*
+ * Group rows in place by key, for partition_by read in one go: on entry
+ * each row's match holds the number of its key (-1 for NULL), and
+ * rank[number + 1] is the place of that key's group among ngroups.  The
+ * rows, with their amounts when rows->amount is set, are moved so that
+ * group g is rows [start[g], start[g + 1]) (start has ngroups + 1
+ * entries), in no particular order within a group; match is left as it
+ * was.  A radix sort on the group, most significant bits first, at most
+ * MATCH_GROUP_FANOUT buckets a pass so that the places rows are written to
+ * stay few: linear time, no second array of rows.
+ */
+void
+match_group_by_key(MatchRows *rows, const int32 *rank, int32 ngroups,
+				   int32 *start)
+{
+	start[ngroups] = (int32) rows->n;
+	if (ngroups > 0)
+		group_rows_pass(rows->rows, rows->amount, (int32) rows->n, rank,
+						0, ngroups, start, 0);
 }
