@@ -126,7 +126,7 @@ CREATE TABLE pay_m (id int, date date, month int, account_id money);
 SELECT count(*) FROM match_payments('pay_m', 'acc_m', 'sequential', 'account_id');
 RESET client_min_messages;
 DROP TABLE acc_m, pay_m;
--- 6000 rows expected, 144 kB here, do not fit in 64 kB
+-- 6000 rows expected, 192 kB here with their keys, do not fit in 64 kB
 CREATE TABLE acc_big AS
 SELECT g AS id, date '2024-01-01' + g % 97 AS date, g % 5 AS month,
 	g % 61 AS account_id
