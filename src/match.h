@@ -106,8 +106,7 @@ extern void match_sweep(MatchCore *core, MatchRow *pay, int32 npay,
 extern void match_group(MatchCore *core, MatchStrategy strategy,
 						MatchRow *pay, int32 npay,
 						MatchRow *acc, int32 nacc, int32 nmonths);
-extern void match_group_by_key(MatchRows *rows, const int32 *rank,
-							   int32 ngroups, int32 *start);
+extern void match_group_by_key(MatchRows *rows, int32 ngroups, int32 *start);
 
 /* ---- the two tables (match_catalog.c) ---- */
 

@@ -491,8 +491,8 @@ match_group(MatchCore *core, MatchStrategy strategy,
  * one group.  start[g - lo] gets where group g begins, from offset.
  */
 static void
-group_rows_pass(MatchRow *r, int64 *amount, int32 n, const int32 *rank,
-				int32 lo, int32 hi, int32 *start, int32 offset)
+group_rows_pass(MatchRow *r, int64 *amount, int32 n, int32 lo, int32 hi,
+				int32 *start, int32 offset)
 {
 	int			shift = 0;
 	int32		nbuckets;
@@ -505,7 +505,7 @@ group_rows_pass(MatchRow *r, int64 *amount, int32 n, const int32 *rank,
 	bstart = palloc0((nbuckets + 1) * sizeof(int32));
 	fill = palloc(nbuckets * sizeof(int32));
 
-#define ROW_BUCKET(row)	((rank[(row).match + 1] - lo) >> shift)
+#define ROW_BUCKET(row)	(((row).match - lo) >> shift)
 
 	for (int32 i = 0; i < n; i++)
 		bstart[ROW_BUCKET(r[i]) + 1]++;
@@ -559,7 +559,7 @@ group_rows_pass(MatchRow *r, int64 *amount, int32 n, const int32 *rank,
 		else
 			group_rows_pass(r + bstart[b],
 							amount ? amount + bstart[b] : NULL,
-							bstart[b + 1] - bstart[b], rank, glo, ghi,
+							bstart[b + 1] - bstart[b], glo, ghi,
 							start + (glo - lo), offset + bstart[b]);
 	}
 	pfree(bstart);
@@ -567,22 +567,20 @@ group_rows_pass(MatchRow *r, int64 *amount, int32 n, const int32 *rank,
 }
 
 /*
- * Group rows in place by key, for partition_by read in one go: on entry
- * each row's match holds the number of its key (-1 for NULL), and
- * rank[number + 1] is the place of that key's group among ngroups.  The
- * rows, with their amounts when rows->amount is set, are moved so that
- * group g is rows [start[g], start[g + 1]) (start has ngroups + 1
- * entries), in no particular order within a group; match is left as it
- * was.  A radix sort on the group, most significant bits first, at most
- * MATCH_GROUP_FANOUT buckets a pass so that the places rows are written to
- * stay few: linear time, no second array of rows.
+ * Group rows in place, for partition_by read in one go: on entry each row's
+ * match holds the number of its group, below ngroups.  The rows, with their
+ * amounts when rows->amount is set, are moved so that group g is rows
+ * [start[g], start[g + 1]) (start has ngroups + 1 entries), in no
+ * particular order within a group; match is left as it was.  A radix sort
+ * on the group, most significant bits first, at most MATCH_GROUP_FANOUT
+ * buckets a pass so that the places rows are written to stay few: linear
+ * time, no second array of rows.
  */
 void
-match_group_by_key(MatchRows *rows, const int32 *rank, int32 ngroups,
-				   int32 *start)
+match_group_by_key(MatchRows *rows, int32 ngroups, int32 *start)
 {
 	start[ngroups] = (int32) rows->n;
 	if (ngroups > 0)
-		group_rows_pass(rows->rows, rows->amount, (int32) rows->n, rank,
+		group_rows_pass(rows->rows, rows->amount, (int32) rows->n,
 						0, ngroups, start, 0);
 }

@@ -28,7 +28,9 @@
  */
 #include "match_input_int.h"
 
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "utils/date.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -182,12 +184,19 @@ match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
 		getTypeOutputInfo(pay->key_type, &in->key_out, &isvarlena);
 		get_typlenbyval(pay->key_type, &in->key_typlen, &in->key_typbyval);
 
+		in->key_type = pay->key_type;
 		in->grouped = group_in_memory(in, pay, acc);
 		elog(DEBUG1, "accmatch: %s by \"%s\"",
 			 in->grouped ? "grouping rows in memory" : "reading rows ordered",
 			 partition_by);
 		if (in->grouped)
+		{
 			in->keys = month_map_create(cxt, pay->key_type, in->key_coll);
+			in->keys_raw = (in->key_type == INT2OID ||
+							in->key_type == INT4OID ||
+							in->key_type == INT8OID ||
+							in->key_type == DATEOID);
+		}
 		else
 		{
 			match_reader_stream(in->acc);
@@ -246,64 +255,217 @@ match_input_spell_key(MatchInput *in, Datum key)
 }
 
 /*
- * A row just read whole for grouping in memory has the given key: number
- * the key, and note the number in the row's match until the rows are
- * grouped (a payment without a date is marked by its month instead; see
- * restore_marks()).
+ * The Datum of an integer key of the type of in's keys (see keys_raw).
+ */
+static Datum
+raw_key_datum(MatchInput *in, int64 value)
+{
+	switch (in->key_type)
+	{
+		case INT2OID:
+			return Int16GetDatum((int16) value);
+		case INT4OID:
+			return Int32GetDatum((int32) value);
+		case DATEOID:
+			return DateADTGetDatum((DateADT) value);
+		default:
+			return Int64GetDatum(value);
+	}
+}
+
+/*
+ * Whether a row read for grouping has a key: a row without one carries
+ * GROUPED_NULL_KEY or GROUPED_NULL_KEY_DATE in its month.
+ */
+static inline bool
+row_has_key(const MatchRow *row)
+{
+	return row->month > GROUPED_NULL_KEY;
+}
+
+/*
+ * Number the raw keys of rows through the hash table: keys_raw gives way
+ * when a bigint key does not fit in match.
+ */
+static void
+number_raw_keys(MatchInput *in, MatchRows *rows, int64 upto)
+{
+	for (int64 i = 0; i < upto; i++)
+	{
+		MatchRow   *row = &rows->rows[i];
+
+		if (row_has_key(row))
+			row->match = month_map_number_key(in->keys,
+											  raw_key_datum(in, row->match));
+	}
+}
+
+/*
+ * A row just read whole for grouping in memory has the given key: note the
+ * key in the row's match until the rows are grouped, as the integer itself
+ * while keys_raw holds, else as the number the hash table gives it.  A
+ * payment without a date and a row without a key are marked by their month
+ * instead (see restore_marks()): their month plays no part.
  */
 void
 match_input_key_row(MatchInput *in, MatchRow *row, Datum key, bool isnull)
 {
-	if (row->match == MATCH_NULL_DATE)
+	bool		no_date = (row->match == MATCH_NULL_DATE);
+	int64		value;
+	int32		month;
+
+	if (isnull)
+	{
+		row->month = no_date ? GROUPED_NULL_KEY_DATE : GROUPED_NULL_KEY;
+		row->match = 0;
+		return;
+	}
+	if (no_date)
 		row->month = GROUPED_NULL_DATE;
-	row->match = isnull ? -1 : month_map_number_key(in->keys, key);
+	if (!in->keys_raw)
+	{
+		row->match = month_map_number_key(in->keys, key);
+		return;
+	}
+
+	value = (in->key_type == INT8OID) ? DatumGetInt64(key) :
+		(in->key_type == INT2OID) ? DatumGetInt16(key) : DatumGetInt32(key);
+	if (value >= PG_INT32_MIN && value <= PG_INT32_MAX)
+	{
+		row->match = (int32) value;
+		return;
+	}
+
+	/* a bigint too wide: number every key so far through the hash table */
+	month = row->month;
+	row->month = GROUPED_NULL_KEY;	/* this row's key is not raw: skip it */
+	number_raw_keys(in, &in->reading->acc, in->reading->acc.n);
+	number_raw_keys(in, &in->reading->pay, in->reading->pay.n);
+	in->keys_raw = false;
+	row->month = month;
+	row->match = month_map_number_key(in->keys, key);
 }
 
 /*
  * Give the rows of a group the marks the input yields (see MatchGroup),
- * where grouping kept key numbers.
+ * where grouping kept group numbers: payments without a date are marked
+ * MATCH_NULL_DATE; rows without a key, which match nothing, get month -1.
  */
 static void
 restore_marks(MatchRow *rows, int32 n, bool is_payment)
 {
 	for (int32 i = 0; i < n; i++)
 	{
+		int32		month = rows[i].month;
+
+		if (month <= GROUPED_NULL_DATE)
+			rows[i].month = -1;
 		if (!is_payment)
 			rows[i].match = ACCRUAL_UNPAID;
-		else if (rows[i].month == GROUPED_NULL_DATE)
-		{
+		else if (month == GROUPED_NULL_DATE || month == GROUPED_NULL_KEY_DATE)
 			rows[i].match = MATCH_NULL_DATE;
-			rows[i].month = -1;
-		}
 		else
 			rows[i].match = MATCH_NONE;
 	}
 }
 
 /*
- * Read both tables whole, number their keys, sort the keys and group the
- * rows by key: the first step of grouping in memory.  Groups are the keys
- * in order, then NULL.
+ * Put in every row's match the number of its group: group[key] for a row
+ * with a key (its raw key less base, or its key's number; see
+ * match_input_key_row()), the last group, nkeys, for a row without.
  */
 static void
-read_and_group(MatchInput *in, MatchGroup *group)
+set_groups(MatchRows *rows, const int32 *group, int64 base, int32 nkeys)
 {
-	MemoryContext old = MemoryContextSwitchTo(in->cxt);
-	TypeCacheEntry *tc = lookup_type_cache(in->pay->table->key_type,
-										   TYPECACHE_LT_OPR);
+	for (int64 i = 0; i < rows->n; i++)
+	{
+		MatchRow   *row = &rows->rows[i];
+
+		row->match = row_has_key(row) ?
+			group[(int64) row->match - base] : nkeys;
+	}
+}
+
+/*
+ * The integer keys of both tables, kept raw in match, when they span no
+ * more values than there are rows: each value's group is found by counting
+ * the values present, in order, over an array the size of the range (at
+ * most 4 bytes a row), without a hash table or a sort.  Sets in->key_values
+ * and the rows' groups; false, doing nothing, when the range is wider.
+ */
+static bool
+group_raw_keys(MatchInput *in, MatchRows *acc, MatchRows *pay)
+{
+	MatchRows  *tables[2] = {acc, pay};
+	int64		min = PG_INT64_MAX;
+	int64		max = PG_INT64_MIN;
+	int64		range;
+	int32	   *group;
+	int32		nkeys = 0;
+
+	for (int t = 0; t < 2; t++)
+	{
+		for (int64 i = 0; i < tables[t]->n; i++)
+		{
+			if (row_has_key(&tables[t]->rows[i]))
+			{
+				min = Min(min, tables[t]->rows[i].match);
+				max = Max(max, tables[t]->rows[i].match);
+			}
+		}
+	}
+	if (min > max)
+		min = max = 0;			/* no key at all */
+	range = max - min + 1;
+	if (range > acc->n + pay->n + 1024)
+		return false;
+
+	group = palloc_extended(range * sizeof(int32),
+							MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (int t = 0; t < 2; t++)
+	{
+		for (int64 i = 0; i < tables[t]->n; i++)
+		{
+			if (row_has_key(&tables[t]->rows[i]))
+				group[(int64) tables[t]->rows[i].match - min] = 1;
+		}
+	}
+	for (int64 v = 0; v < range; v++)
+		if (group[v])
+			nkeys++;
+	in->key_values = palloc_extended(Max(nkeys, 1) * sizeof(Datum),
+									 MCXT_ALLOC_HUGE);
+	nkeys = 0;
+	for (int64 v = 0; v < range; v++)
+	{
+		if (group[v])
+		{
+			in->key_values[nkeys] = raw_key_datum(in, min + v);
+			group[v] = nkeys++;
+		}
+	}
+	set_groups(acc, group, min, nkeys);
+	set_groups(pay, group, min, nkeys);
+	in->ngroups = nkeys + 1;
+	pfree(group);
+	return true;
+}
+
+/*
+ * Keys numbered through the hash table: sort them once with the type's
+ * btree order (under the key collation) and give each row its key's
+ * group.  Sets in->key_values.
+ */
+static void
+group_hashed_keys(MatchInput *in, MatchRows *acc, MatchRows *pay)
+{
+	TypeCacheEntry *tc = lookup_type_cache(in->key_type, TYPECACHE_LT_OPR);
 	SortSupportData ssup;
-	int32		nkeys;
+	int32		nkeys = month_map_count(in->keys);
 	Datum	   *values;
 	KeyOrder   *order;
-	int32	   *rank;
+	int32	   *group;
 
-	match_reader_read_all(in, in->acc, group, &group->acc);
-	match_reader_read_all(in, in->pay, group, &group->pay);
-	in->acc_all = group->acc;
-	in->pay_all = group->pay;
-	in->amount_scale = group->amount_scale;
-
-	nkeys = month_map_count(in->keys);
 	values = palloc_extended(Max(nkeys, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
 	order = palloc_extended(Max(nkeys, 1) * sizeof(KeyOrder), MCXT_ALLOC_HUGE);
 	month_map_values(in->keys, values);
@@ -319,25 +481,53 @@ read_and_group(MatchInput *in, MatchGroup *group)
 	PrepareSortSupportFromOrderingOp(tc->lt_opr, &ssup);
 	sort_keys(order, nkeys, &ssup);
 
-	/* rank[number + 1]: the group of each key number; NULL (-1) is last */
-	in->ngroups = nkeys + 1;
-	rank = palloc_extended((nkeys + 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	rank[0] = nkeys;
+	group = palloc_extended(Max(nkeys, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	for (int32 i = 0; i < nkeys; i++)
 	{
-		rank[order[i].id + 1] = i;
+		group[order[i].id] = i;
 		values[i] = order[i].value;
 	}
-	in->key_values = values;
 	pfree(order);
+	set_groups(acc, group, 0, nkeys);
+	set_groups(pay, group, 0, nkeys);
+	pfree(group);
+	in->key_values = values;
+	in->ngroups = nkeys + 1;
+}
+
+/*
+ * Read both tables whole, noting each row's key, find the keys' order and
+ * group the rows by key: the first step of grouping in memory.  Groups are
+ * the keys in order, then NULL.
+ */
+static void
+read_and_group(MatchInput *in, MatchGroup *group)
+{
+	MemoryContext old = MemoryContextSwitchTo(in->cxt);
+
+	in->reading = group;
+	match_reader_read_all(in, in->acc, group, &group->acc);
+	match_reader_read_all(in, in->pay, group, &group->pay);
+	in->reading = NULL;
+	in->acc_all = group->acc;
+	in->pay_all = group->pay;
+	in->amount_scale = group->amount_scale;
+
+	if (in->keys_raw && !group_raw_keys(in, &in->acc_all, &in->pay_all))
+	{
+		number_raw_keys(in, &in->acc_all, in->acc_all.n);
+		number_raw_keys(in, &in->pay_all, in->pay_all.n);
+		in->keys_raw = false;
+	}
+	if (!in->keys_raw)
+		group_hashed_keys(in, &in->acc_all, &in->pay_all);
 
 	in->pay_start = palloc_extended((in->ngroups + 1) * sizeof(int32),
 									MCXT_ALLOC_HUGE);
 	in->acc_start = palloc_extended((in->ngroups + 1) * sizeof(int32),
 									MCXT_ALLOC_HUGE);
-	match_group_by_key(&in->acc_all, rank, in->ngroups, in->acc_start);
-	match_group_by_key(&in->pay_all, rank, in->ngroups, in->pay_start);
-	pfree(rank);
+	match_group_by_key(&in->acc_all, in->ngroups, in->acc_start);
+	match_group_by_key(&in->pay_all, in->ngroups, in->pay_start);
 	in->grouped_read = true;
 	MemoryContextSwitchTo(old);
 }

@@ -62,7 +62,11 @@ struct MatchInput
 
 	/* partition_by grouped in memory (see match_input_next()) */
 	bool		grouped;
+	Oid			key_type;
 	MonthMap   *keys;			/* numbers the keys as rows are read */
+	bool		keys_raw;		/* integer keys kept as they are, not
+								 * numbered (see match_input_key_row()) */
+	MatchGroup *reading;		/* the arrays being read into */
 	bool		grouped_read;	/* both tables are read and grouped */
 	MatchRows	pay_all;		/* every row of each table, by group */
 	MatchRows	acc_all;
@@ -75,10 +79,13 @@ struct MatchInput
 };
 
 /*
- * While rows are grouped in memory, a payment without a date carries this
- * month, since its match holds its key's number (see match_input_key_row()).
+ * While rows are grouped in memory, match holds the key, so these months
+ * mark a payment without a date, a row without a key, and a payment
+ * without either (see match_input_key_row()).  Month numbers are -1 or more.
  */
-#define GROUPED_NULL_DATE	(-2)
+#define GROUPED_NULL_DATE		(-2)
+#define GROUPED_NULL_KEY		(-3)
+#define GROUPED_NULL_KEY_DATE	(-4)
 
 /*
  * Compare two non-NULL partition keys with the type's btree comparison.

@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
-SELECT plan(19);
+SELECT plan(22);
 \ir lib/matching.sql
 
 -- 300 accounts with 0 to 8 accruals and 0 to 8 payments each; few dates
@@ -114,6 +114,49 @@ SELECT bag_eq(
 	$$SELECT * FROM result_text$$,
 	$$SELECT * FROM result$$,
 	'text keys, sorted differently, give the same result as integer keys');
+
+-- Integer keys grouped in memory are kept as they are while read, and
+-- take the key numbering of other types when they span too many values
+-- for the rows, or when a bigint does not fit in 32 bits: the same result
+-- for keys spread wide, for bigint keys of which those of the accounts
+-- with only payments (met only once the accruals are read) are past 2^32,
+-- and for date keys.
+CREATE TEMP TABLE accrual_wide AS
+SELECT id, date, month, account_id * 1000003 AS account_id FROM accrual;
+CREATE TEMP TABLE payment_wide AS
+SELECT id, date, month, account_id * 1000003 AS account_id FROM payment;
+CREATE TEMP TABLE accrual_big AS
+SELECT id, date, month, account_id::bigint AS account_id FROM accrual;
+CREATE TEMP TABLE payment_big AS
+SELECT id, date, month, account_id + CASE WHEN account_id IN (
+		SELECT account_id FROM account WHERE naccruals = 0) THEN 10000000000000 ELSE 0 END
+	AS account_id FROM payment;
+CREATE TEMP TABLE accrual_date AS
+SELECT id, date, month, date '2000-01-01' + account_id AS account_id FROM accrual;
+CREATE TEMP TABLE payment_date AS
+SELECT id, date, month, date '2000-01-01' + account_id AS account_id FROM payment;
+SELECT results_eq(
+	$$SELECT m.payment_id, m.accrual_id, m.matched_by,
+		(m.partition_key::bigint / 1000003)::text
+	  FROM unnest(ARRAY['sequential', 'month_first']) s,
+		LATERAL match_payments('payment_wide', 'accrual_wide', s, 'account_id') m$$,
+	$$SELECT payment_id, accrual_id, matched_by, partition_key FROM result$$,
+	'integer keys spread wide give the same rows in the same order');
+SELECT bag_eq(
+	$$SELECT s, m.payment_id, m.accrual_id, m.matched_by,
+		(m.partition_key::bigint - CASE WHEN m.partition_key::bigint > 1000000000
+			THEN 10000000000000 ELSE 0 END)::text
+	  FROM unnest(ARRAY['sequential', 'month_first']) s,
+		LATERAL match_payments('payment_big', 'accrual_big', s, 'account_id') m$$,
+	$$SELECT * FROM result$$,
+	'bigint keys past 32 bits met late give the same rows');
+SELECT results_eq(
+	$$SELECT m.payment_id, m.accrual_id, m.matched_by,
+		(m.partition_key::date - date '2000-01-01')::text
+	  FROM unnest(ARRAY['sequential', 'month_first']) s,
+		LATERAL match_payments('payment_date', 'accrual_date', s, 'account_id') m$$,
+	$$SELECT payment_id, accrual_id, matched_by, partition_key FROM result$$,
+	'date keys give the same rows in the same order');
 
 SELECT results_eq(
 	$$SELECT * FROM result_ordered$$,
