@@ -194,6 +194,7 @@ for size in "${size_list[@]}"; do
 		contenders+=("match_payments sequential|m_sequential|$n"
 					 "match_payments month_first|m_month_first|$n"
 					 "match_payments partition_by account_id|m_partitioned|$n"
+					 "match_payments partition_by, read ordered by key|m_partitioned_ordered|$n"
 					 "match_payments sequential, work_mem 16MB|m_sequential_16mb|$n"
 					 "match_payments partition_by, work_mem 16MB|m_partitioned_16mb|$n"
 					 "match_payments partition_by, a text month per row, work_mem 16MB|m_partitioned_text_months|$n")
