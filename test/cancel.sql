@@ -93,25 +93,33 @@ SELECT cmp_ok((SELECT elapsed_ms FROM cancel_runs WHERE label = 'at 300 ms'),
 	'<', 1000::numeric, 'and it stops within a second');
 
 -- timeouts at fractions of the uncancelled time, in every phase and for
--- every code path; each runs as its own top-level statements
+-- every code path; each runs as its own top-level statements.  Per
+-- account, the rows are read ordered by key at the default work_mem, and
+-- grouped in memory with a larger one.
 CREATE TEMP TABLE cancel_plan AS
-SELECT v.label, v.q, greatest(50, round(b.elapsed_ms * v.fraction))::int AS timeout_ms
+SELECT v.label, v.q, greatest(50, round(b.elapsed_ms * v.fraction))::int AS timeout_ms,
+	coalesce(v.work_mem, current_setting('work_mem')) AS work_mem
 FROM cancel_runs b,
 	(VALUES
-		('sequential', 0.05, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc')$$),
-		('sequential', 0.2, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc')$$),
-		('sequential', 0.35, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc')$$),
-		('sequential', 0.5, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc')$$),
-		('sequential', 0.65, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc')$$),
-		('month_first', 0.3, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc', 'month_first')$$),
-		('partitioned', 0.15, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc', partition_by => 'acct')$$),
-		('partitioned', 0.45, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc', partition_by => 'acct')$$)
-	) v(label, fraction, q)
+		('sequential', 0.05, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc')$$, NULL),
+		('sequential', 0.2, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc')$$, NULL),
+		('sequential', 0.35, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc')$$, NULL),
+		('sequential', 0.5, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc')$$, NULL),
+		('sequential', 0.65, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc')$$, NULL),
+		('month_first', 0.3, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc', 'month_first')$$, NULL),
+		('partitioned', 0.15, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc', partition_by => 'acct')$$, NULL),
+		('partitioned', 0.45, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc', partition_by => 'acct')$$, NULL),
+		('grouped', 0.1, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc', partition_by => 'acct')$$, '1GB'),
+		('grouped', 0.3, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc', partition_by => 'acct')$$, '1GB'),
+		('grouped', 0.5, $$SELECT * FROM match_payments('cancel_pay', 'cancel_acc', partition_by => 'acct')$$, '1GB')
+	) v(label, fraction, q, work_mem)
 WHERE b.label = 'baseline';
 
-SELECT format('SET LOCAL statement_timeout = %s', timeout_ms),
+SELECT format('SET LOCAL work_mem = %L', work_mem),
+	format('SET LOCAL statement_timeout = %s', timeout_ms),
 	format('CALL pg_temp.timed_run(%L, %s, %L)', label, timeout_ms, q),
-	'SET LOCAL statement_timeout = 0'
+	'SET LOCAL statement_timeout = 0',
+	'RESET work_mem'
 FROM cancel_plan ORDER BY label, timeout_ms
 \gexec
 
