@@ -73,6 +73,9 @@ compare_rows(const MatchRow *a, const MatchRow *b)
 /* Fewer rows than this are sorted by comparison alone. */
 #define MATCH_BUCKET_MIN_ROWS	64
 
+/* Id buckets of up to this many rows are sorted by insertion. */
+#define MATCH_INSERTION_ROWS	16
+
 /* At most this many date buckets, and at most one per this many rows. */
 #define MATCH_BUCKET_MAX		(1 << 20)
 #define MATCH_ROWS_PER_BUCKET	4
@@ -112,6 +115,27 @@ row_key(const MatchRow *row, bool by_id)
 }
 
 /*
+ * Sort a few rows of one date by id, by insertion: most buckets of the id
+ * level hold a handful of rows.
+ */
+static inline void
+insertion_sort_by_id(MatchRow *rows, int32 n)
+{
+	for (int32 i = 1; i < n; i++)
+	{
+		MatchRow	row = rows[i];
+		int32		j = i;
+
+		while (j > 0 && rows[j - 1].id > row.id)
+		{
+			rows[j] = rows[j - 1];
+			j--;
+		}
+		rows[j] = row;
+	}
+}
+
+/*
  * Sort rows by (date, id), or by id alone when by_id (rows of one date),
  * in place; see match_sort_rows().
  */
@@ -126,6 +150,9 @@ sort_rows_radix(MatchRow *rows, int32 n, bool by_id)
 	int32		nbuckets;
 	int32	   *start;
 	int32	   *fill;
+	int32	   *todo;
+	int32		ntodo;
+	uint32		swaps = 0;
 
 	if (n < MATCH_BUCKET_MIN_ROWS)
 	{
@@ -162,6 +189,7 @@ sort_rows_radix(MatchRow *rows, int32 n, bool by_id)
 
 	start = palloc0((nbuckets + 1) * sizeof(int32));
 	fill = palloc(nbuckets * sizeof(int32));
+	todo = palloc(nbuckets * sizeof(int32));
 	for (int32 i = 0; i < n; i++)
 		start[ROW_BUCKET(rows[i]) + 1]++;
 	for (int32 b = 0; b < nbuckets; b++)
@@ -171,29 +199,41 @@ sort_rows_radix(MatchRow *rows, int32 n, bool by_id)
 	}
 
 	/*
-	 * Fill bucket after bucket: a row found in the wrong bucket is swapped
-	 * into the next free place of its own, and the row it displaces is
-	 * placed in turn, until one belongs here.
+	 * Swap every row into the next free place of its bucket.  Rows of a
+	 * bucket's unplaced part are taken in order, each swapped with the next
+	 * free place of its own bucket, and the row that comes back is left
+	 * for the next round: one row is placed per swap, and consecutive
+	 * swaps do not wait for one another's memory reads, as following a
+	 * cycle of displaced rows would.  Rounds repeat over the buckets not
+	 * yet full (todo) until there are none: a round costs about the rows
+	 * it places, so the whole is linear however many rounds it takes.
 	 */
 	for (int32 b = 0; b < nbuckets; b++)
+		todo[b] = b;
+	ntodo = nbuckets;
+	while (ntodo > 0)
 	{
-		while (fill[b] < start[b + 1])
+		int32		kept = 0;
+
+		for (int32 t = 0; t < ntodo; t++)
 		{
-			MatchRow	row = rows[fill[b]];
-			int32		c = ROW_BUCKET(row);
+			int32		b = todo[t];
+			int32		end = start[b + 1];
 
-			if ((fill[b] & 0xffff) == 0)
-				CHECK_FOR_INTERRUPTS();
-			while (c != b)
+			for (int32 i = fill[b]; i < end; i++)
 			{
-				MatchRow	displaced = rows[fill[c]];
+				MatchRow	row = rows[i];
+				int32		to = fill[ROW_BUCKET(row)]++;
 
-				rows[fill[c]++] = row;
-				row = displaced;
-				c = ROW_BUCKET(row);
+				if ((++swaps & 0xffff) == 0)
+					CHECK_FOR_INTERRUPTS();
+				rows[i] = rows[to];
+				rows[to] = row;
 			}
-			rows[fill[b]++] = row;
+			if (fill[b] < end)
+				todo[kept++] = b;
 		}
+		ntodo = kept;
 	}
 #undef ROW_BUCKET
 
@@ -209,10 +249,14 @@ sort_rows_radix(MatchRow *rows, int32 n, bool by_id)
 
 		if (size < 2 || (shift == 0 && by_id))
 			continue;
-		sort_rows_radix(rows + start[b], size, by_id || shift == 0);
+		if (by_id && size <= MATCH_INSERTION_ROWS)
+			insertion_sort_by_id(rows + start[b], size);
+		else
+			sort_rows_radix(rows + start[b], size, by_id || shift == 0);
 	}
 	pfree(start);
 	pfree(fill);
+	pfree(todo);
 }
 
 /*
@@ -223,12 +267,13 @@ sort_rows_radix(MatchRow *rows, int32 n, bool by_id)
  * bucket of its date (of its date's high bits, when the range is wider than
  * MATCH_BUCKET_MAX or than one bucket per MATCH_ROWS_PER_BUCKET rows), the
  * buckets are laid out in date order by their counts, and rows are swapped
- * into place following the cycles of the permutation (no second array).
- * Each bucket of one date is then sorted the same way by id, and each
- * wider bucket again by date over its narrower range; a comparison sort
- * finishes buckets of fewer than MATCH_BUCKET_MIN_ROWS.  The time is about
- * linear for spread-out keys and never much worse than one comparison
- * sort.  Scratch memory: two int32s per bucket, at most two bytes per row.
+ * into their buckets in place (no second array).  Each bucket of one date
+ * is then sorted the same way by id, and each wider bucket again by date
+ * over its narrower range; an insertion sort finishes id buckets of up to
+ * MATCH_INSERTION_ROWS, a comparison sort other buckets of fewer than
+ * MATCH_BUCKET_MIN_ROWS.  The time is about linear for spread-out keys and
+ * never much worse than one comparison sort.  Scratch memory: three int32s
+ * per bucket, at most three bytes per row.
  */
 void
 match_sort_rows(MatchRow *rows, int32 n)
