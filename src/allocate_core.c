@@ -31,8 +31,8 @@
  * eligible again.
  *
  * The rows, their sort and the month chains are match_payments()'s (see
- * match_core.c); the amounts are arrays parallel to the rows, which this
- * file puts in the sorted order after the sort.  It knows nothing of Datums or SPI:
+ * match_core.c); the amounts are arrays parallel to the rows, which the
+ * sort moves along with their rows.  It knows nothing of Datums or SPI:
  * rows in, calls of an emit function out.
  *
  *-------------------------------------------------------------------------
@@ -51,72 +51,6 @@ allocate_core_init(AllocCore *core, MemoryContext cxt)
 {
 	memset(core, 0, sizeof(AllocCore));
 	match_core_init(&core->match, cxt);
-}
-
-/*
- * Where the sort left the read position of row j: rows [0, ndated) carry
- * it in match, the payments without a date after them in month (their
- * month plays no part).
- */
-static inline int32 *
-read_position(MatchRow *rows, int32 j, int32 ndated)
-{
-	return j < ndated ? &rows[j].match : &rows[j].month;
-}
-
-/*
- * Put the amounts of rows, in read order, in the order of the sorted rows,
- * each row knowing its read position (see read_position()).  They are
- * gathered into a new array of the same capacity, which replaces the old:
- * one pass of random reads, and 8 more bytes a row only while it runs.
- */
-static void
-sort_amounts(MatchRows *rows, int32 n, int32 ndated)
-{
-	int64	   *sorted;
-
-	if (n == 0)
-		return;
-	sorted = MemoryContextAllocHuge(GetMemoryChunkContext(rows->amount),
-									rows->cap * sizeof(int64));
-	for (int32 j = 0; j < n; j++)
-		sorted[j] = rows->amount[*read_position(rows->rows, j, ndated)];
-	pfree(rows->amount);
-	rows->amount = sorted;
-}
-
-/*
- * Sort a group as match_payments() does (match_sort_group()), the amounts
- * following their rows.  Returns how many payments have a date.
- */
-static int32
-allocate_sort_group(MatchRows *pay, MatchRows *acc, int32 nacc)
-{
-	int32		npay = (int32) pay->n;
-	int32		ndated = 0;
-
-	/* each row notes its read position; see read_position() */
-	for (int32 i = 0; i < npay; i++)
-	{
-		if (pay->rows[i].match == MATCH_NULL_DATE)
-			pay->rows[i].month = i;
-		else
-			pay->rows[i].match = i;
-	}
-	for (int32 i = 0; i < nacc; i++)
-		acc->rows[i].match = i;
-
-	ndated = match_sort_group(pay->rows, npay, acc->rows, nacc);
-	sort_amounts(pay, npay, ndated);
-	sort_amounts(acc, nacc, nacc);
-
-	for (int32 i = 0; i < npay; i++)
-	{
-		pay->rows[i].match = MATCH_NONE;
-		if (i >= ndated)
-			pay->rows[i].month = -1;
-	}
-	return ndated;
 }
 
 /*
@@ -244,7 +178,9 @@ allocate_group(AllocCore *core, MatchStrategy strategy,
 {
 	AllocSweep	s;
 	int32		npay = (int32) pay->n;
-	int32		ndated = allocate_sort_group(pay, acc, nacc);
+	int32		ndated = match_sort_group_amounts(pay->rows, pay->amount, npay,
+												  acc->rows, acc->amount,
+												  nacc);
 	bool		month_first = (strategy == STRATEGY_MONTH_FIRST);
 	int32		boundary;
 	int32		oldest;

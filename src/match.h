@@ -59,8 +59,8 @@ typedef struct MatchRow
 /*
  * A growable array of rows.  A matcher that needs one more value per row
  * (an amount) keeps it in an array parallel to rows, filled by the input in
- * read order and permuted along when the rows are sorted (see
- * allocate_core.c), so that the 24-byte rows of match_payments() stay as
+ * read order and moved along with the rows by the sort (see
+ * match_sort_group_amounts()), so that the 24-byte rows of match_payments() stay as
  * they are.  amount is NULL when the table's amounts are not read.
  */
 typedef struct MatchRows
@@ -96,6 +96,9 @@ extern bool match_find_duplicate_id(const MatchRow *rows, int32 n,
 extern void match_sort_rows(MatchRow *rows, int32 n);
 extern int32 match_sort_group(MatchRow *pay, int32 npay,
 							  MatchRow *acc, int32 nacc);
+extern int32 match_sort_group_amounts(MatchRow *pay, int64 *pay_amount,
+									  int32 npay, MatchRow *acc,
+									  int64 *acc_amount, int32 nacc);
 extern void match_chain_months(MatchCore *core, const MatchRow *acc,
 							   int32 nacc, int32 nmonths);
 extern void match_unchain_months(MatchCore *core, const MatchRow *acc,

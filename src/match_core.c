@@ -114,150 +114,12 @@ row_key(const MatchRow *row, bool by_id)
 	return by_id ? row->id : row->date;
 }
 
-/*
- * Sort a few rows of one date by id, by insertion: most buckets of the id
- * level hold a handful of rows.
- */
-static inline void
-insertion_sort_by_id(MatchRow *rows, int32 n)
-{
-	for (int32 i = 1; i < n; i++)
-	{
-		MatchRow	row = rows[i];
-		int32		j = i;
-
-		while (j > 0 && rows[j - 1].id > row.id)
-		{
-			rows[j] = rows[j - 1];
-			j--;
-		}
-		rows[j] = row;
-	}
-}
-
-/*
- * Sort rows by (date, id), or by id alone when by_id (rows of one date),
- * in place; see match_sort_rows().
- */
-static void
-sort_rows_radix(MatchRow *rows, int32 n, bool by_id)
-{
-	int64		min,
-				max;
-	uint64		range,
-				limit;
-	int			shift = 0;
-	int32		nbuckets;
-	int32	   *start;
-	int32	   *fill;
-	int32	   *todo;
-	int32		ntodo;
-	uint32		swaps = 0;
-
-	if (n < MATCH_BUCKET_MIN_ROWS)
-	{
-		if (by_id)
-			sort_rows_by_id(rows, n);
-		else
-			sort_match_rows(rows, n);
-		return;
-	}
-
-	min = max = row_key(&rows[0], by_id);
-	for (int32 i = 1; i < n; i++)
-	{
-		int64		k = row_key(&rows[i], by_id);
-
-		min = Min(min, k);
-		max = Max(max, k);
-	}
-	if (min == max)
-	{
-		/* one date: order by id; one id (a duplicate): nothing to do */
-		if (!by_id)
-			sort_rows_radix(rows, n, true);
-		return;
-	}
-	range = (uint64) max - (uint64) min;
-	limit = Min((uint64) n / MATCH_ROWS_PER_BUCKET, MATCH_BUCKET_MAX);
-	while ((range >> shift) >= limit)
-		shift++;
-	nbuckets = (int32) (range >> shift) + 1;
-
-#define ROW_BUCKET(row) \
-	((int32) (((uint64) row_key(&(row), by_id) - (uint64) min) >> shift))
-
-	start = palloc0((nbuckets + 1) * sizeof(int32));
-	fill = palloc(nbuckets * sizeof(int32));
-	todo = palloc(nbuckets * sizeof(int32));
-	for (int32 i = 0; i < n; i++)
-		start[ROW_BUCKET(rows[i]) + 1]++;
-	for (int32 b = 0; b < nbuckets; b++)
-	{
-		start[b + 1] += start[b];
-		fill[b] = start[b];
-	}
-
-	/*
-	 * Swap every row into the next free place of its bucket.  Rows of a
-	 * bucket's unplaced part are taken in order, each swapped with the next
-	 * free place of its own bucket, and the row that comes back is left
-	 * for the next round: one row is placed per swap, and consecutive
-	 * swaps do not wait for one another's memory reads, as following a
-	 * cycle of displaced rows would.  Rounds repeat over the buckets not
-	 * yet full (todo) until there are none: a round costs about the rows
-	 * it places, so the whole is linear however many rounds it takes.
-	 */
-	for (int32 b = 0; b < nbuckets; b++)
-		todo[b] = b;
-	ntodo = nbuckets;
-	while (ntodo > 0)
-	{
-		int32		kept = 0;
-
-		for (int32 t = 0; t < ntodo; t++)
-		{
-			int32		b = todo[t];
-			int32		end = start[b + 1];
-
-			for (int32 i = fill[b]; i < end; i++)
-			{
-				MatchRow	row = rows[i];
-				int32		to = fill[ROW_BUCKET(row)]++;
-
-				if ((++swaps & 0xffff) == 0)
-					CHECK_FOR_INTERRUPTS();
-				rows[i] = rows[to];
-				rows[to] = row;
-			}
-			if (fill[b] < end)
-				todo[kept++] = b;
-		}
-		ntodo = kept;
-	}
-#undef ROW_BUCKET
-
-	/*
-	 * A bucket of one key value is in order by that key; sort it by the
-	 * next.  A wider bucket is sorted again by the same key, over its
-	 * narrower range (each level divides the range by at least
-	 * MATCH_BUCKET_MIN_ROWS / MATCH_ROWS_PER_BUCKET, so there are few).
-	 */
-	for (int32 b = 0; b < nbuckets; b++)
-	{
-		int32		size = start[b + 1] - start[b];
-
-		if (size < 2 || (shift == 0 && by_id))
-			continue;
-		if (by_id && size <= MATCH_INSERTION_ROWS)
-			insertion_sort_by_id(rows + start[b], size);
-		else
-			sort_rows_radix(rows + start[b], size, by_id || shift == 0);
-	}
-	pfree(start);
-	pfree(fill);
-	pfree(todo);
-}
+/* The radix sort, for rows alone and for rows with amounts (match_sort.h) */
+#define MS_NAME(name) name
+#include "match_sort.h"
+#define MS_NAME(name) name##_amounts
+#define MS_AMOUNTS
+#include "match_sort.h"
 
 /*
  * Sort rows by (date, id), in place.
@@ -271,7 +133,8 @@ sort_rows_radix(MatchRow *rows, int32 n, bool by_id)
  * is then sorted the same way by id, and each wider bucket again by date
  * over its narrower range; an insertion sort finishes id buckets of up to
  * MATCH_INSERTION_ROWS, a comparison sort other buckets of fewer than
- * MATCH_BUCKET_MIN_ROWS.  The time is about linear for spread-out keys and
+ * MATCH_BUCKET_MIN_ROWS (an insertion sort too, when amounts move with the
+ * rows; see match_sort_group_amounts()).  The time is about linear for spread-out keys and
  * never much worse than one comparison sort.  Scratch memory: three int32s
  * per bucket, at most three bytes per row.
  */
@@ -290,24 +153,18 @@ match_sort_rows(MatchRow *rows, int32 n)
 int32
 match_sort_group(MatchRow *pay, int32 npay, MatchRow *acc, int32 nacc)
 {
-	int32		ndated = 0;
+	return sort_group(pay, npay, acc, nacc);
+}
 
-	for (int32 i = 0; i < npay; i++)
-	{
-		if (pay[i].match != MATCH_NULL_DATE)
-		{
-			MatchRow	tmp = pay[ndated];
-
-			pay[ndated++] = pay[i];
-			pay[i] = tmp;
-		}
-	}
-	for (int32 i = ndated; i < npay; i++)
-		pay[i].match = MATCH_NONE;
-	match_sort_rows(pay, ndated);
-	sort_rows_radix(pay + ndated, npay - ndated, true);	/* dates are all 0 */
-	match_sort_rows(acc, nacc);
-	return ndated;
+/*
+ * match_sort_group() for rows with amounts, in arrays parallel to the rows,
+ * which move with their rows.
+ */
+int32
+match_sort_group_amounts(MatchRow *pay, int64 *pay_amount, int32 npay,
+						 MatchRow *acc, int64 *acc_amount, int32 nacc)
+{
+	return sort_group_amounts(pay, pay_amount, npay, acc, acc_amount, nacc);
 }
 
 /*
