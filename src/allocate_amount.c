@@ -184,14 +184,16 @@ amount_rescale(int64 *value, int from, int to)
 
 /*
  * The numeric value of a scaled amount (0 or more), with that display
- * scale, written in the stored form described above.  It always fits the
- * short form: an int64 at scale 0 to 18 has a weight of -5 to 4.  Digits
- * are stripped of leading and trailing zeros, as PostgreSQL stores them.
+ * scale, in the stored form described above, without the varlena header:
+ * written to buf (AMOUNT_NUMERIC_MAX bytes at least); returns its length.
+ * It always fits the short form: an int64 at scale 0 to 18 has a weight of
+ * -5 to 4.  Digits are stripped of leading and trailing zeros, as
+ * PostgreSQL stores them.
  */
-Datum
-amount_to_numeric(int64 value, int scale)
+int
+amount_numeric_body(int64 value, int scale, char *buf)
 {
-	int16		digits[16];
+	int16		digits[(AMOUNT_NUMERIC_MAX - sizeof(uint16)) / sizeof(int16)];
 	int			ndigits = 0;
 	int			weight;
 	int			pad = (NUM_BASE_DIGITS - scale % NUM_BASE_DIGITS) % NUM_BASE_DIGITS;
@@ -201,8 +203,7 @@ amount_to_numeric(int64 value, int scale)
 	int			first;
 	int			last;
 	uint16		header;
-	struct varlena *result;
-	char	   *data;
+	char	   *data = buf;
 
 	Assert(value >= 0 && scale >= 0 && scale <= AMOUNT_MAX_SCALE);
 
@@ -250,9 +251,6 @@ amount_to_numeric(int64 value, int scale)
 	header = NUM_FORM_SHORT | (scale << NUM_SHORT_DSCALE_SHIFT) |
 		(weight < 0 ? NUM_SHORT_WEIGHT_NEG : 0) |
 		(weight & NUM_SHORT_WEIGHT_MASK);
-	result = palloc(VARHDRSZ + sizeof(uint16) + ndigits * sizeof(int16));
-	SET_VARSIZE(result, VARHDRSZ + sizeof(uint16) + ndigits * sizeof(int16));
-	data = VARDATA(result);
 	memcpy(data, &header, sizeof(uint16));
 	data += sizeof(uint16);
 	for (int i = 0; i < ndigits; i++)
@@ -261,5 +259,21 @@ amount_to_numeric(int64 value, int scale)
 
 		memcpy(data + i * sizeof(int16), &d, sizeof(int16));
 	}
+	return sizeof(uint16) + ndigits * sizeof(int16);
+}
+
+/*
+ * The numeric value of a scaled amount, as amount_numeric_body() describes
+ * it, palloc'd.
+ */
+Datum
+amount_to_numeric(int64 value, int scale)
+{
+	char		body[AMOUNT_NUMERIC_MAX];
+	int			len = amount_numeric_body(value, scale, body);
+	struct varlena *result = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), body, len);
 	return PointerGetDatum(result);
 }

@@ -56,21 +56,86 @@ match_required_text_arg(FunctionCallInfo fcinfo, int argno, const char *name,
 }
 
 /*
- * A result row of match_payments() kept formed, to be copied into the
- * result with its ids written in: forming a tuple column by column for
- * each of millions of rows costs more than copying one.  The ids are the
- * leading int8 columns, at fixed places in the tuple's data.
+ * Check that a result row type has the columns that match_result_form()
+ * and match_result_put() write in place: payment_id and accrual_id bigint
+ * first, then, with an amount, a numeric.
  */
-typedef struct ResultTemplate
+void
+match_result_check(TupleDesc desc, int natts, bool with_amount,
+				   const char *fname)
 {
-	HeapTuple	tuple;
-	char	   *data;			/* payment_id, then accrual_id unless NULL */
-} ResultTemplate;
+	if (desc->natts != natts ||
+		TupleDescAttr(desc, 0)->atttypid != INT8OID ||
+		TupleDescAttr(desc, 1)->atttypid != INT8OID ||
+		(with_amount && TupleDescAttr(desc, 2)->atttypid != NUMERICOID))
+		elog(ERROR, "unexpected result row type of %s()", fname);
+}
 
 /*
- * Form the template of a result row with the given matched_by (NULL for a
- * payment that found no accrual, whose accrual_id is NULL too) and
- * partition key.
+ * Form a template of result rows from values and nulls (of a row type
+ * checked by match_result_check()), for rows that differ from it only in
+ * their ids and, when numeric_col (a column number) is not 0, in the digits
+ * of that numeric column, whose stored form then keeps the length it has
+ * in values.
+ *
+ * Forming a tuple column by column (sizes, alignment, varlena headers) for
+ * each of millions of result rows cost more than everything else done to
+ * write them; a template is formed once per kind of row and copied.  The
+ * ids are int8 columns at the start of the tuple's data, so at offsets 0
+ * and 8; the columns after a numeric lie where they lie for any numeric of
+ * the same length.
+ */
+void
+match_result_form(ResultTemplate *t, TupleDesc desc, const Datum *values,
+				  const bool *nulls, int numeric_col)
+{
+	t->tuple = heap_form_tuple(desc, (Datum *) values, (bool *) nulls);
+	t->ids = (char *) t->tuple->t_data + t->tuple->t_data->t_hoff;
+	t->numeric = NULL;
+	if (numeric_col != 0)
+	{
+		bool		isnull;
+		Pointer		stored = DatumGetPointer(heap_getattr(t->tuple, numeric_col,
+														  desc, &isnull));
+
+		Assert(!isnull);
+		if (VARSIZE_ANY_EXHDR(stored) !=
+			VARSIZE_ANY_EXHDR(DatumGetPointer(values[numeric_col - 1])))
+			elog(ERROR, "unexpected stored form of a numeric result column");
+		t->numeric = VARDATA_ANY(stored);
+	}
+}
+
+/*
+ * Append a copy of a template to the result, with the given ids (acc_id
+ * NULL when the template's accrual_id is NULL).  The caller has written
+ * the numeric's stored form, if any, to t->numeric.
+ */
+void
+match_result_put(Tuplestorestate *store, ResultTemplate *t, int64 pay_id,
+				 const int64 *acc_id)
+{
+	memcpy(t->ids, &pay_id, sizeof(int64));
+	if (acc_id)
+		memcpy(t->ids + sizeof(int64), acc_id, sizeof(int64));
+	tuplestore_puttuple(store, t->tuple);
+}
+
+/*
+ * Free a template, if formed, and mark it not formed.
+ */
+void
+match_result_free(ResultTemplate *t)
+{
+	if (t->tuple)
+		heap_freetuple(t->tuple);
+	t->tuple = NULL;
+}
+
+/*
+ * Form the template of a result row of match_payments() with the given
+ * matched_by (NULL for a payment that found no accrual, whose accrual_id
+ * is NULL too) and partition key.
  */
 static void
 form_template(ResultTemplate *t, TupleDesc desc, Datum matched_by,
@@ -86,8 +151,7 @@ form_template(ResultTemplate *t, TupleDesc desc, Datum matched_by,
 	nulls[0] = false;
 	nulls[1] = nulls[2] = (matched_by == (Datum) 0);
 	nulls[3] = key_isnull;
-	t->tuple = heap_form_tuple(desc, values, nulls);
-	t->data = (char *) t->tuple->t_data + t->tuple->t_data->t_hoff;
+	match_result_form(t, desc, values, nulls, 0);
 }
 
 /*
@@ -107,12 +171,7 @@ put_group_rows(ReturnSetInfo *rsinfo, const MatchGroup *group,
 	ResultTemplate oldest;
 	ResultTemplate none;
 
-	/* the ids are written in place: check they are where they are sought */
-	if (desc->natts != MATCH_PAYMENTS_COLS ||
-		TupleDescAttr(desc, 0)->atttypid != INT8OID ||
-		TupleDescAttr(desc, 1)->atttypid != INT8OID)
-		elog(ERROR, "unexpected result row type of match_payments()");
-
+	match_result_check(desc, MATCH_PAYMENTS_COLS, false, "match_payments");
 	form_template(&month, desc, by_month, key, key_isnull);
 	form_template(&oldest, desc, by_oldest, key, key_isnull);
 	form_template(&none, desc, (Datum) 0, key, key_isnull);
@@ -120,12 +179,11 @@ put_group_rows(ReturnSetInfo *rsinfo, const MatchGroup *group,
 	for (int64 p = 0; p < group->pay.n; p++)
 	{
 		int32		a = pay[p].match;
-		ResultTemplate *t;
 
 		CHECK_FOR_INTERRUPTS();
 
 		if (a < 0)
-			t = &none;
+			match_result_put(rsinfo->setResult, &none, pay[p].id, NULL);
 		else
 		{
 			/*
@@ -133,17 +191,16 @@ put_group_rows(ReturnSetInfo *rsinfo, const MatchGroup *group,
 			 * same-month accrual at hand, so the oldest is never of its
 			 * month: the months tell how it was matched.
 			 */
-			t = (pay[p].month >= 0 && acc[a].month == pay[p].month) ?
-				&month : &oldest;
-			memcpy(t->data + sizeof(int64), &acc[a].id, sizeof(int64));
+			match_result_put(rsinfo->setResult,
+							 (pay[p].month >= 0 && acc[a].month == pay[p].month) ?
+							 &month : &oldest,
+							 pay[p].id, &acc[a].id);
 		}
-		memcpy(t->data, &pay[p].id, sizeof(int64));
-		tuplestore_puttuple(rsinfo->setResult, t->tuple);
 	}
 
-	heap_freetuple(month.tuple);
-	heap_freetuple(oldest.tuple);
-	heap_freetuple(none.tuple);
+	match_result_free(&month);
+	match_result_free(&oldest);
+	match_result_free(&none);
 	if (!key_isnull)
 		pfree(DatumGetPointer(key));
 }

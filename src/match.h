@@ -30,7 +30,10 @@
 #include "postgres.h"
 
 #include "access/attnum.h"
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "fmgr.h"
+#include "utils/tuplestore.h"
 
 /* ---- rows, as the core sees them (match_core.c) ---- */
 
@@ -188,6 +191,30 @@ extern MatchStrategy match_parse_strategy(const char *name);
 extern text *match_required_text_arg(FunctionCallInfo fcinfo, int argno,
 									 const char *name, const char *fname);
 
+/* ---- result rows, shared by the SQL entries (match.c) ---- */
+
+/*
+ * A result row kept formed, to be copied into the result once per row
+ * with its ids (the leading int8 columns payment_id and accrual_id) and,
+ * for an amount, the stored form of its numeric column written in: see
+ * match_result_form().
+ */
+typedef struct ResultTemplate
+{
+	HeapTuple	tuple;			/* NULL until formed */
+	char	   *ids;			/* payment_id; accrual_id follows unless NULL */
+	char	   *numeric;		/* the numeric's stored form, after its header */
+} ResultTemplate;
+
+extern void match_result_check(TupleDesc desc, int natts, bool with_amount,
+							   const char *fname);
+extern void match_result_form(ResultTemplate *t, TupleDesc desc,
+							  const Datum *values, const bool *nulls,
+							  int numeric_col);
+extern void match_result_put(Tuplestorestate *store, ResultTemplate *t,
+							 int64 pay_id, const int64 *acc_id);
+extern void match_result_free(ResultTemplate *t);
+
 /* ---- amounts of allocate_payments() (allocate_amount.c) ---- */
 
 /* How an amount value converted to a scaled integer. */
@@ -206,6 +233,10 @@ extern AmountStatus amount_from_datum(Datum value, Oid type, int64 *scaled,
 									  int *scale);
 extern bool amount_rescale(int64 *value, int from, int to);
 extern Datum amount_to_numeric(int64 value, int scale);
+extern int	amount_numeric_body(int64 value, int scale, char *buf);
+
+/* The longest stored form of an amount as numeric, without its header. */
+#define AMOUNT_NUMERIC_MAX	(2 + 16 * 2)
 
 /* ---- the allocation sweep (allocate_core.c) ---- */
 
