@@ -116,6 +116,7 @@ allocate_payments(PG_FUNCTION_ARGS)
 	AllocCore	core;
 	AllocOutput out;
 	MemoryContext cxt;
+	bool		have_store = false;
 	text	   *payments = match_required_text_arg(fcinfo, 0, "payments", fname);
 	text	   *accruals = match_required_text_arg(fcinfo, 1, "accruals", fname);
 
@@ -152,6 +153,12 @@ allocate_payments(PG_FUNCTION_ARGS)
 		/* accruals without a key are never paid: no payment has their key */
 		int32		nacc = group.key_isnull ? 0 : (int32) group.acc.n;
 
+		if (!have_store)
+		{
+			match_result_store(rsinfo, (group.pay.n + group.acc.n) *
+							   (sizeof(MatchRow) + sizeof(int64)));
+			have_store = true;
+		}
 		if (group.pay.n == 0)
 			continue;
 		out.scale = group.amount_scale;

@@ -23,6 +23,9 @@ PG_FUNCTION_INFO_V1(match_payments);
 
 #define MATCH_PAYMENTS_COLS	4
 
+/* The least memory a result store may use before it goes to disk. */
+#define MATCH_RESULT_MIN_KB	64
+
 /*
  * Parse a strategy argument; shared with the other matchers' SQL entries.
  */
@@ -133,6 +136,33 @@ match_result_free(ResultTemplate *t)
 }
 
 /*
+ * Replace the result store that InitMaterializedSRF() made with one of
+ * our own, before any row is put: its tuples live in a generation
+ * context, whose chunks carry a smaller header than those of the default
+ * allocator and are not rounded up to a power of two (a result row of
+ * match_payments() takes 64 bytes instead of 80), and it may hold in
+ * memory what work_mem leaves beside held, the bytes of the row arrays,
+ * which cannot go to disk: what does not fit goes to a temporary file.
+ */
+void
+match_result_store(ReturnSetInfo *rsinfo, Size held)
+{
+	MemoryContext per_query = rsinfo->econtext->ecxt_per_query_memory;
+	MemoryContext store_cxt;
+	MemoryContext old;
+	int64		max_kb = (int64) work_mem - (int64) (held / 1024);
+
+	store_cxt = GenerationContextCreate(per_query, "accmatch result",
+										ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(store_cxt);
+	tuplestore_end(rsinfo->setResult);
+	rsinfo->setResult =
+		tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+							  false, (int) Max(max_kb, MATCH_RESULT_MIN_KB));
+	MemoryContextSwitchTo(old);
+}
+
+/*
  * Form the template of a result row of match_payments() with the given
  * matched_by (NULL for a payment that found no accrual, whose accrual_id
  * is NULL too) and partition key.
@@ -228,6 +258,7 @@ match_payments(PG_FUNCTION_ARGS)
 	MemoryContext cxt;
 	Datum		by_month;
 	Datum		by_oldest;
+	bool		have_store = false;
 	text	   *payments = match_required_text_arg(fcinfo, 0, "payments",
 												   "match_payments");
 	text	   *accruals = match_required_text_arg(fcinfo, 1, "accruals",
@@ -258,6 +289,12 @@ match_payments(PG_FUNCTION_ARGS)
 		/* accruals without a key are never paid: no payment has their key */
 		int32		nacc = group.key_isnull ? 0 : (int32) group.acc.n;
 
+		if (!have_store)
+		{
+			match_result_store(rsinfo,
+							   (group.pay.n + group.acc.n) * sizeof(MatchRow));
+			have_store = true;
+		}
 		if (group.pay.n == 0)
 			continue;
 		match_group(&core, strategy, group.pay.rows, (int32) group.pay.n,

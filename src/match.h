@@ -33,6 +33,7 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "fmgr.h"
+#include "nodes/execnodes.h"
 #include "utils/tuplestore.h"
 
 /* ---- rows, as the core sees them (match_core.c) ---- */
@@ -206,6 +207,7 @@ typedef struct ResultTemplate
 	char	   *numeric;		/* the numeric's stored form, after its header */
 } ResultTemplate;
 
+extern void match_result_store(ReturnSetInfo *rsinfo, Size held);
 extern void match_result_check(TupleDesc desc, int natts, bool with_amount,
 							   const char *fname);
 extern void match_result_form(ResultTemplate *t, TupleDesc desc,
