@@ -58,6 +58,11 @@ static const int64 pow10_int64[AMOUNT_MAX_SCALE + 1] = {
 	INT64CONST(1000000000000000000)
 };
 
+/* The largest value that times 10^pad, pad = 0 to 3, fits an int64. */
+static const int64 padded_max[NUM_BASE_DIGITS] = {
+	PG_INT64_MAX, PG_INT64_MAX / 10, PG_INT64_MAX / 100, PG_INT64_MAX / 1000
+};
+
 /*
  * Convert a stored numeric to an integer count of units of 10^-dscale.
  */
@@ -198,8 +203,6 @@ amount_numeric_body(int64 value, int scale, char *buf)
 	int			weight;
 	int			pad = (NUM_BASE_DIGITS - scale % NUM_BASE_DIGITS) % NUM_BASE_DIGITS;
 	int			nfrac = (scale + pad) / NUM_BASE_DIGITS;
-	int64		ipart = value / pow10_int64[scale];
-	int64		fpart = value % pow10_int64[scale];
 	int			first;
 	int			last;
 	uint16		header;
@@ -207,27 +210,49 @@ amount_numeric_body(int64 value, int scale, char *buf)
 
 	Assert(value >= 0 && scale >= 0 && scale <= AMOUNT_MAX_SCALE);
 
-	/* fraction groups, least significant first; the last one padded */
-	for (int i = 0; i < nfrac; i++)
+	if (value <= padded_max[pad])
 	{
-		if (i == 0 && pad > 0)
+		/*
+		 * The usual case: the value with its fraction padded to whole
+		 * groups fits an int64, whose groups are then the fraction groups
+		 * followed by the integer groups (at least one), by divisions by a
+		 * constant.
+		 */
+		uint64		v = (uint64) value * pow10_int64[pad];
+
+		do
 		{
-			digits[ndigits++] = (int16) ((fpart % pow10_int64[NUM_BASE_DIGITS - pad]) *
-										 pow10_int64[pad]);
-			fpart /= pow10_int64[NUM_BASE_DIGITS - pad];
-		}
-		else
-		{
-			digits[ndigits++] = (int16) (fpart % 10000);
-			fpart /= 10000;
-		}
+			digits[ndigits++] = (int16) (v % 10000);
+			v /= 10000;
+		} while (v > 0 || ndigits <= nfrac);
 	}
-	/* integer groups */
-	do
+	else
 	{
-		digits[ndigits++] = (int16) (ipart % 10000);
-		ipart /= 10000;
-	} while (ipart > 0);
+		int64		ipart = value / pow10_int64[scale];
+		int64		fpart = value % pow10_int64[scale];
+
+		/* fraction groups, least significant first; the last one padded */
+		for (int i = 0; i < nfrac; i++)
+		{
+			if (i == 0 && pad > 0)
+			{
+				digits[ndigits++] = (int16) ((fpart % pow10_int64[NUM_BASE_DIGITS - pad]) *
+											 pow10_int64[pad]);
+				fpart /= pow10_int64[NUM_BASE_DIGITS - pad];
+			}
+			else
+			{
+				digits[ndigits++] = (int16) (fpart % 10000);
+				fpart /= 10000;
+			}
+		}
+		/* integer groups */
+		do
+		{
+			digits[ndigits++] = (int16) (ipart % 10000);
+			ipart /= 10000;
+		} while (ipart > 0);
+	}
 	weight = ndigits - nfrac - 1;
 
 	/* digits[] runs from least to most significant: strip zeros at both ends */
