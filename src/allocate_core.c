@@ -124,7 +124,7 @@ allocate_month(AllocSweep *s, int32 p, int32 boundary, bool keep)
 		int64		x;
 
 		while (*h >= 0 && s->balance[*h] == 0)
-			*h = s->core->match.next[*h];
+			*h = s->acc[*h].match;	/* see match_chain_months_in_rows() */
 		if (*h < 0 || *h >= boundary)
 			break;
 		x = take(s, p, *h);
@@ -194,7 +194,7 @@ allocate_group(AllocCore *core, MatchStrategy strategy,
 	s.emit = emit;
 	s.arg = arg;
 
-	match_chain_months(&core->match, s.acc, nacc, nmonths);
+	match_chain_months_in_rows(&core->match, s.acc, nacc, nmonths);
 
 	/* month_first: the month pass, its allocations kept */
 	core->npending = 0;

@@ -105,6 +105,8 @@ extern int32 match_sort_group_amounts(MatchRow *pay, int64 *pay_amount,
 									  int64 *acc_amount, int32 nacc);
 extern void match_chain_months(MatchCore *core, const MatchRow *acc,
 							   int32 nacc, int32 nmonths);
+extern void match_chain_months_in_rows(MatchCore *core, MatchRow *acc,
+									   int32 nacc, int32 nmonths);
 extern void match_unchain_months(MatchCore *core, const MatchRow *acc,
 								 int32 nacc);
 extern void match_sweep(MatchCore *core, MatchRow *pay, int32 npay,

@@ -270,26 +270,55 @@ reserve_int32(MemoryContext cxt, int32 *array, int64 *cap, int64 n,
 
 /*
  * Chain the sorted accruals of each month, in (date, id) order: head[m] is
- * the first accrual of month m, next[i] the one after accrual i.
+ * the first accrual of month m, and the one after accrual i is next[i], or
+ * with in_rows acc[i].match.
  */
-void
-match_chain_months(MatchCore *core, const MatchRow *acc, int32 nacc,
-				   int32 nmonths)
+static inline void
+chain_months(MatchCore *core, MatchRow *acc, int32 nacc, int32 nmonths,
+			 bool in_rows)
 {
 	core->head = reserve_int32(core->cxt, core->head, &core->head_cap,
 							   nmonths, true);
-	core->next = reserve_int32(core->cxt, core->next, &core->next_cap,
-							   nacc, false);
+	if (!in_rows)
+		core->next = reserve_int32(core->cxt, core->next, &core->next_cap,
+								   nacc, false);
 	for (int32 i = nacc - 1; i >= 0; i--)
 	{
 		int32		m = acc[i].month;
 
 		if (m >= 0)
 		{
-			core->next[i] = core->head[m];
+			if (in_rows)
+				acc[i].match = core->head[m];
+			else
+				core->next[i] = core->head[m];
 			core->head[m] = i;
 		}
 	}
+}
+
+/*
+ * Chain the sorted accruals of each month, in (date, id) order: head[m] is
+ * the first accrual of month m, next[i] the one after accrual i.
+ */
+void
+match_chain_months(MatchCore *core, const MatchRow *acc, int32 nacc,
+				   int32 nmonths)
+{
+	chain_months(core, unconstify(MatchRow *, acc), nacc, nmonths, false);
+}
+
+/*
+ * match_chain_months() for a sweep that keeps no mark in the accruals'
+ * match fields (allocation: balances tell what is paid): the chains go
+ * through those fields, acc[i].match being the accrual after accrual i in
+ * its month (or -1), so that no array of 4 bytes per accrual is needed.
+ */
+void
+match_chain_months_in_rows(MatchCore *core, MatchRow *acc, int32 nacc,
+						   int32 nmonths)
+{
+	chain_months(core, acc, nacc, nmonths, true);
 }
 
 /*
