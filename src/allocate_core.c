@@ -40,6 +40,7 @@
 #include "match.h"
 
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/memutils.h"
 
 /*
@@ -51,6 +52,97 @@ allocate_core_init(AllocCore *core, MemoryContext cxt)
 {
 	memset(core, 0, sizeof(AllocCore));
 	match_core_init(&core->match, cxt);
+}
+
+/*
+ * Whether the amounts of rows [0, n) are all below limit.
+ */
+static bool
+amounts_below(const int64 *amount, int32 n, int64 limit)
+{
+	int64		max = 0;
+
+	for (int32 i = 0; i < n; i++)
+		max = Max(max, amount[i]);
+	return max < limit;
+}
+
+/*
+ * Sort a group as match_payments() does (match_sort_group()), the amounts
+ * following their rows.  Returns how many payments have a date.
+ *
+ * The sort of rows alone is the faster by far: a row is 24 bytes, where
+ * rows moving with their amounts also move 8 bytes at another place.  So
+ * when every amount is below 2^(63 - b), b the bits of nmonths (at least
+ * one), each row
+ * carries its amount through the sort in its own fields:
+ *
+ *	- a payment or accrual with a date, in month and match: their 64 bits
+ *	  hold (month + 1) above the amount, the top bit clear, so match stays
+ *	  apart from MATCH_NULL_DATE (match is MATCH_NONE or ACCRUAL_UNPAID
+ *	  until the sweep);
+ *	- a payment without a date, in date, which is 0 for all of them and
+ *	  plays no part in their order (by id).
+ *
+ * and the fields are restored after the sort.  Otherwise the amounts move
+ * with their rows in their own arrays (match_sort_group_amounts()).
+ */
+static int32
+allocate_sort_group(MatchRows *pay, MatchRows *acc, int32 nacc,
+					int32 nmonths)
+{
+	MatchRow   *prow = pay->rows;
+	MatchRow   *arow = acc->rows;
+	int32		npay = (int32) pay->n;
+	int			bits = nmonths > 0 ? pg_leftmost_one_pos32((uint32) nmonths) + 1 : 1;
+	int			shift = 63 - bits;	/* month + 1 <= nmonths < 2^bits */
+	int32		ndated;
+
+	if (!amounts_below(pay->amount, npay, INT64CONST(1) << shift) ||
+		!amounts_below(acc->amount, nacc, INT64CONST(1) << shift))
+		return match_sort_group_amounts(prow, pay->amount, npay,
+										arow, acc->amount, nacc);
+
+#define PACK(row, amount) \
+	do { \
+		uint64		packed_ = ((uint64) ((row).month + 1) << shift) | \
+			(uint64) (amount); \
+		(row).month = (int32) (packed_ & 0xFFFFFFFF); \
+		(row).match = (int32) (packed_ >> 32); \
+	} while (0)
+#define UNPACK(row, amount, match_value) \
+	do { \
+		uint64		packed_ = ((uint64) (uint32) (row).match << 32) | \
+			(uint32) (row).month; \
+		(amount) = (int64) (packed_ & ((UINT64CONST(1) << shift) - 1)); \
+		(row).month = (int32) (packed_ >> shift) - 1; \
+		(row).match = (match_value); \
+	} while (0)
+
+	for (int32 i = 0; i < npay; i++)
+	{
+		if (prow[i].match == MATCH_NULL_DATE)
+			prow[i].date = pay->amount[i];
+		else
+			PACK(prow[i], pay->amount[i]);
+	}
+	for (int32 i = 0; i < nacc; i++)
+		PACK(arow[i], acc->amount[i]);
+
+	ndated = match_sort_group(prow, npay, arow, nacc);
+
+	for (int32 i = 0; i < ndated; i++)
+		UNPACK(prow[i], pay->amount[i], MATCH_NONE);
+	for (int32 i = ndated; i < npay; i++)
+	{
+		pay->amount[i] = prow[i].date;
+		prow[i].date = 0;
+	}
+	for (int32 i = 0; i < nacc; i++)
+		UNPACK(arow[i], acc->amount[i], ACCRUAL_UNPAID);
+#undef PACK
+#undef UNPACK
+	return ndated;
 }
 
 /*
@@ -178,9 +270,7 @@ allocate_group(AllocCore *core, MatchStrategy strategy,
 {
 	AllocSweep	s;
 	int32		npay = (int32) pay->n;
-	int32		ndated = match_sort_group_amounts(pay->rows, pay->amount, npay,
-												  acc->rows, acc->amount,
-												  nacc);
+	int32		ndated = allocate_sort_group(pay, acc, nacc, nmonths);
 	bool		month_first = (strategy == STRATEGY_MONTH_FIRST);
 	int32		boundary;
 	int32		oldest;
