@@ -41,6 +41,7 @@ include $(PGXS)
 
 $(MATCH_OBJS) $(ALLOCATE_OBJS): src/match.h
 src/match_input.o src/match_reader.o: src/match_input_int.h
+src/match_core.o: src/match_sort.h
 src/summary.o src/summary_agg.o src/summary_json.o: src/summary.h src/summary_int.h
 src/summary.o src/summary_agg.o: src/compat.h
 src/account_actions.o: src/summary.h src/created_at.h src/compat.h

@@ -22,6 +22,15 @@ PG_FUNCTION_INFO_V1(allocate_payments);
 
 #define ALLOCATE_PAYMENTS_COLS	5
 
+/* Kinds of result row: matched_by 'month', 'oldest', or unallocated. */
+#define ALLOC_BY_MONTH		0
+#define ALLOC_BY_OLDEST		1
+#define ALLOC_UNALLOCATED	2
+#define ALLOC_KINDS			3
+
+/* Lengths of an amount's stored form: 2 bytes, then 2 per digit. */
+#define ALLOC_LENGTHS		(AMOUNT_NUMERIC_MAX / 2)
+
 /* Where the emitted rows go, and what they share. */
 typedef struct AllocOutput
 {
@@ -31,6 +40,8 @@ typedef struct AllocOutput
 	Datum		key;			/* partition_key, or NULL */
 	bool		key_isnull;
 	int			scale;			/* of the group's amounts */
+	/* the group's result rows by kind and length of the amount's form */
+	ResultTemplate templates[ALLOC_KINDS][ALLOC_LENGTHS];
 } AllocOutput;
 
 /*
@@ -38,30 +49,48 @@ typedef struct AllocOutput
  * 'month' when payment and accrual share a month, else 'oldest': the sweep
  * takes the oldest only once no same-month accrual with a balance is left
  * to the payment (in month_first too, whose month pass came first).
+ *
+ * The row is a copy of the group's template for its kind and the length of
+ * its amount's stored form, formed on first use, with the ids and the
+ * amount written in (see match_result_form()): no numeric is palloc'd nor
+ * tuple formed per row.
  */
 static void
 emit_row(void *arg, const MatchRow *pay, const MatchRow *acc, int64 amount)
 {
 	AllocOutput *out = (AllocOutput *) arg;
-	Datum		values[ALLOCATE_PAYMENTS_COLS];
-	bool		nulls[ALLOCATE_PAYMENTS_COLS];
+	char		body[AMOUNT_NUMERIC_MAX];
+	int			len = amount_numeric_body(amount, out->scale, body);
+	int			kind;
+	ResultTemplate *t;
 
-	memset(nulls, 0, sizeof(nulls));
-	values[0] = Int64GetDatum(pay->id);
-	values[2] = amount_to_numeric(amount, out->scale);
 	if (acc == NULL)
-		nulls[1] = nulls[3] = true;
+		kind = ALLOC_UNALLOCATED;
+	else if (pay->month >= 0 && acc->month == pay->month)
+		kind = ALLOC_BY_MONTH;
 	else
+		kind = ALLOC_BY_OLDEST;
+	t = &out->templates[kind][len / 2 - 1];
+
+	if (t->tuple == NULL)
 	{
-		values[1] = Int64GetDatum(acc->id);
-		values[3] = (pay->month >= 0 && acc->month == pay->month) ?
-			out->by_month : out->by_oldest;
+		Datum		values[ALLOCATE_PAYMENTS_COLS];
+		bool		nulls[ALLOCATE_PAYMENTS_COLS];
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = Int64GetDatum(0);
+		values[1] = Int64GetDatum(0);
+		values[2] = amount_to_numeric(amount, out->scale);
+		values[3] = kind == ALLOC_BY_MONTH ? out->by_month : out->by_oldest;
+		nulls[1] = nulls[3] = (kind == ALLOC_UNALLOCATED);
+		values[4] = out->key;
+		nulls[4] = out->key_isnull;
+		match_result_form(t, out->rsinfo->setDesc, values, nulls, 3);
+		pfree(DatumGetPointer(values[2]));
 	}
-	values[4] = out->key;
-	nulls[4] = out->key_isnull;
-	tuplestore_putvalues(out->rsinfo->setResult, out->rsinfo->setDesc,
-						 values, nulls);
-	pfree(DatumGetPointer(values[2]));	/* the tuple holds a copy */
+	memcpy(t->numeric, body, len);
+	match_result_put(out->rsinfo->setResult, t, pay->id,
+					 acc ? &acc->id : NULL);
 }
 
 /*
@@ -87,6 +116,7 @@ allocate_payments(PG_FUNCTION_ARGS)
 	AllocCore	core;
 	AllocOutput out;
 	MemoryContext cxt;
+	bool		have_store = false;
 	text	   *payments = match_required_text_arg(fcinfo, 0, "payments", fname);
 	text	   *accruals = match_required_text_arg(fcinfo, 1, "accruals", fname);
 
@@ -100,6 +130,7 @@ allocate_payments(PG_FUNCTION_ARGS)
 															fname));
 
 	InitMaterializedSRF(fcinfo, 0);
+	match_result_check(rsinfo->setDesc, ALLOCATE_PAYMENTS_COLS, true, fname);
 
 	match_resolve_table(&pay, "payments", payments, partition_by);
 	match_resolve_table(&acc, "accruals", accruals, partition_by);
@@ -122,6 +153,12 @@ allocate_payments(PG_FUNCTION_ARGS)
 		/* accruals without a key are never paid: no payment has their key */
 		int32		nacc = group.key_isnull ? 0 : (int32) group.acc.n;
 
+		if (!have_store)
+		{
+			match_result_store(rsinfo, (group.pay.n + group.acc.n) *
+							   (sizeof(MatchRow) + sizeof(int64)));
+			have_store = true;
+		}
 		if (group.pay.n == 0)
 			continue;
 		out.scale = group.amount_scale;
@@ -130,6 +167,9 @@ allocate_payments(PG_FUNCTION_ARGS)
 			CStringGetTextDatum(group.key);
 		allocate_group(&core, strategy, &group.pay, &group.acc, nacc,
 					   group.nmonths, emit_row, &out);
+		for (int k = 0; k < ALLOC_KINDS; k++)
+			for (int l = 0; l < ALLOC_LENGTHS; l++)
+				match_result_free(&out.templates[k][l]);
 		if (!out.key_isnull)
 			pfree(DatumGetPointer(out.key));
 	}

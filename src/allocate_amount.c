@@ -58,6 +58,11 @@ static const int64 pow10_int64[AMOUNT_MAX_SCALE + 1] = {
 	INT64CONST(1000000000000000000)
 };
 
+/* The largest value that times 10^pad, pad = 0 to 3, fits an int64. */
+static const int64 padded_max[NUM_BASE_DIGITS] = {
+	PG_INT64_MAX, PG_INT64_MAX / 10, PG_INT64_MAX / 100, PG_INT64_MAX / 1000
+};
+
 /*
  * Convert a stored numeric to an integer count of units of 10^-dscale.
  */
@@ -184,49 +189,70 @@ amount_rescale(int64 *value, int from, int to)
 
 /*
  * The numeric value of a scaled amount (0 or more), with that display
- * scale, written in the stored form described above.  It always fits the
- * short form: an int64 at scale 0 to 18 has a weight of -5 to 4.  Digits
- * are stripped of leading and trailing zeros, as PostgreSQL stores them.
+ * scale, in the stored form described above, without the varlena header:
+ * written to buf (AMOUNT_NUMERIC_MAX bytes at least); returns its length.
+ * It always fits the short form: an int64 at scale 0 to 18 has a weight of
+ * -5 to 4.  Digits are stripped of leading and trailing zeros, as
+ * PostgreSQL stores them.
  */
-Datum
-amount_to_numeric(int64 value, int scale)
+int
+amount_numeric_body(int64 value, int scale, char *buf)
 {
-	int16		digits[16];
+	int16		digits[(AMOUNT_NUMERIC_MAX - sizeof(uint16)) / sizeof(int16)];
 	int			ndigits = 0;
 	int			weight;
 	int			pad = (NUM_BASE_DIGITS - scale % NUM_BASE_DIGITS) % NUM_BASE_DIGITS;
 	int			nfrac = (scale + pad) / NUM_BASE_DIGITS;
-	int64		ipart = value / pow10_int64[scale];
-	int64		fpart = value % pow10_int64[scale];
 	int			first;
 	int			last;
 	uint16		header;
-	struct varlena *result;
-	char	   *data;
+	char	   *data = buf;
 
 	Assert(value >= 0 && scale >= 0 && scale <= AMOUNT_MAX_SCALE);
 
-	/* fraction groups, least significant first; the last one padded */
-	for (int i = 0; i < nfrac; i++)
+	if (value <= padded_max[pad])
 	{
-		if (i == 0 && pad > 0)
+		/*
+		 * The usual case: the value with its fraction padded to whole
+		 * groups fits an int64, whose groups are then the fraction groups
+		 * followed by the integer groups (at least one), by divisions by a
+		 * constant.
+		 */
+		uint64		v = (uint64) value * pow10_int64[pad];
+
+		do
 		{
-			digits[ndigits++] = (int16) ((fpart % pow10_int64[NUM_BASE_DIGITS - pad]) *
-										 pow10_int64[pad]);
-			fpart /= pow10_int64[NUM_BASE_DIGITS - pad];
-		}
-		else
-		{
-			digits[ndigits++] = (int16) (fpart % 10000);
-			fpart /= 10000;
-		}
+			digits[ndigits++] = (int16) (v % 10000);
+			v /= 10000;
+		} while (v > 0 || ndigits <= nfrac);
 	}
-	/* integer groups */
-	do
+	else
 	{
-		digits[ndigits++] = (int16) (ipart % 10000);
-		ipart /= 10000;
-	} while (ipart > 0);
+		int64		ipart = value / pow10_int64[scale];
+		int64		fpart = value % pow10_int64[scale];
+
+		/* fraction groups, least significant first; the last one padded */
+		for (int i = 0; i < nfrac; i++)
+		{
+			if (i == 0 && pad > 0)
+			{
+				digits[ndigits++] = (int16) ((fpart % pow10_int64[NUM_BASE_DIGITS - pad]) *
+											 pow10_int64[pad]);
+				fpart /= pow10_int64[NUM_BASE_DIGITS - pad];
+			}
+			else
+			{
+				digits[ndigits++] = (int16) (fpart % 10000);
+				fpart /= 10000;
+			}
+		}
+		/* integer groups */
+		do
+		{
+			digits[ndigits++] = (int16) (ipart % 10000);
+			ipart /= 10000;
+		} while (ipart > 0);
+	}
 	weight = ndigits - nfrac - 1;
 
 	/* digits[] runs from least to most significant: strip zeros at both ends */
@@ -250,9 +276,6 @@ amount_to_numeric(int64 value, int scale)
 	header = NUM_FORM_SHORT | (scale << NUM_SHORT_DSCALE_SHIFT) |
 		(weight < 0 ? NUM_SHORT_WEIGHT_NEG : 0) |
 		(weight & NUM_SHORT_WEIGHT_MASK);
-	result = palloc(VARHDRSZ + sizeof(uint16) + ndigits * sizeof(int16));
-	SET_VARSIZE(result, VARHDRSZ + sizeof(uint16) + ndigits * sizeof(int16));
-	data = VARDATA(result);
 	memcpy(data, &header, sizeof(uint16));
 	data += sizeof(uint16);
 	for (int i = 0; i < ndigits; i++)
@@ -261,5 +284,21 @@ amount_to_numeric(int64 value, int scale)
 
 		memcpy(data + i * sizeof(int16), &d, sizeof(int16));
 	}
+	return sizeof(uint16) + ndigits * sizeof(int16);
+}
+
+/*
+ * The numeric value of a scaled amount, as amount_numeric_body() describes
+ * it, palloc'd.
+ */
+Datum
+amount_to_numeric(int64 value, int scale)
+{
+	char		body[AMOUNT_NUMERIC_MAX];
+	int			len = amount_numeric_body(value, scale, body);
+	struct varlena *result = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), body, len);
 	return PointerGetDatum(result);
 }

@@ -10,6 +10,8 @@
  */
 #include "match.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -44,6 +46,9 @@ _PG_init(void)
 
 #define MATCH_PAYMENTS_COLS	4
 
+/* The least memory a result store may use before it goes to disk. */
+#define MATCH_RESULT_MIN_KB	64
+
 /*
  * Parse a strategy argument; shared with the other matchers' SQL entries.
  */
@@ -77,6 +82,132 @@ match_required_text_arg(FunctionCallInfo fcinfo, int argno, const char *name,
 }
 
 /*
+ * Check that a result row type has the columns that match_result_form()
+ * and match_result_put() write in place: payment_id and accrual_id bigint
+ * first, then, with an amount, a numeric.
+ */
+void
+match_result_check(TupleDesc desc, int natts, bool with_amount,
+				   const char *fname)
+{
+	if (desc->natts != natts ||
+		TupleDescAttr(desc, 0)->atttypid != INT8OID ||
+		TupleDescAttr(desc, 1)->atttypid != INT8OID ||
+		(with_amount && TupleDescAttr(desc, 2)->atttypid != NUMERICOID))
+		elog(ERROR, "unexpected result row type of %s()", fname);
+}
+
+/*
+ * Form a template of result rows from values and nulls (of a row type
+ * checked by match_result_check()), for rows that differ from it only in
+ * their ids and, when numeric_col (a column number) is not 0, in the digits
+ * of that numeric column, whose stored form then keeps the length it has
+ * in values.
+ *
+ * Forming a tuple column by column (sizes, alignment, varlena headers) for
+ * each of millions of result rows cost more than everything else done to
+ * write them; a template is formed once per kind of row and copied.  The
+ * ids are int8 columns at the start of the tuple's data, so at offsets 0
+ * and 8; the columns after a numeric lie where they lie for any numeric of
+ * the same length.
+ */
+void
+match_result_form(ResultTemplate *t, TupleDesc desc, const Datum *values,
+				  const bool *nulls, int numeric_col)
+{
+	t->tuple = heap_form_tuple(desc, (Datum *) values, (bool *) nulls);
+	t->ids = (char *) t->tuple->t_data + t->tuple->t_data->t_hoff;
+	t->numeric = NULL;
+	if (numeric_col != 0)
+	{
+		bool		isnull;
+		Pointer		stored = DatumGetPointer(heap_getattr(t->tuple, numeric_col,
+														  desc, &isnull));
+
+		Assert(!isnull);
+		if (VARSIZE_ANY_EXHDR(stored) !=
+			VARSIZE_ANY_EXHDR(DatumGetPointer(values[numeric_col - 1])))
+			elog(ERROR, "unexpected stored form of a numeric result column");
+		t->numeric = VARDATA_ANY(stored);
+	}
+}
+
+/*
+ * Append a copy of a template to the result, with the given ids (acc_id
+ * NULL when the template's accrual_id is NULL).  The caller has written
+ * the numeric's stored form, if any, to t->numeric.
+ */
+void
+match_result_put(Tuplestorestate *store, ResultTemplate *t, int64 pay_id,
+				 const int64 *acc_id)
+{
+	memcpy(t->ids, &pay_id, sizeof(int64));
+	if (acc_id)
+		memcpy(t->ids + sizeof(int64), acc_id, sizeof(int64));
+	tuplestore_puttuple(store, t->tuple);
+}
+
+/*
+ * Free a template, if formed, and mark it not formed.
+ */
+void
+match_result_free(ResultTemplate *t)
+{
+	if (t->tuple)
+		heap_freetuple(t->tuple);
+	t->tuple = NULL;
+}
+
+/*
+ * Replace the result store that InitMaterializedSRF() made with one of
+ * our own, before any row is put: its tuples live in a generation
+ * context, whose chunks carry a smaller header than those of the default
+ * allocator and are not rounded up to a power of two (a result row of
+ * match_payments() takes 64 bytes instead of 80), and it may hold in
+ * memory what work_mem leaves beside held, the bytes of the row arrays,
+ * which cannot go to disk: what does not fit goes to a temporary file.
+ */
+void
+match_result_store(ReturnSetInfo *rsinfo, Size held)
+{
+	MemoryContext per_query = rsinfo->econtext->ecxt_per_query_memory;
+	MemoryContext store_cxt;
+	MemoryContext old;
+	int64		max_kb = (int64) work_mem - (int64) (held / 1024);
+
+	store_cxt = GenerationContextCreate(per_query, "accmatch result",
+										ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(store_cxt);
+	tuplestore_end(rsinfo->setResult);
+	rsinfo->setResult =
+		tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+							  false, (int) Max(max_kb, MATCH_RESULT_MIN_KB));
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Form the template of a result row of match_payments() with the given
+ * matched_by (NULL for a payment that found no accrual, whose accrual_id
+ * is NULL too) and partition key.
+ */
+static void
+form_template(ResultTemplate *t, TupleDesc desc, Datum matched_by,
+			  Datum key, bool key_isnull)
+{
+	Datum		values[MATCH_PAYMENTS_COLS];
+	bool		nulls[MATCH_PAYMENTS_COLS];
+
+	values[0] = Int64GetDatum(0);
+	values[1] = Int64GetDatum(0);
+	values[2] = matched_by;
+	values[3] = key;
+	nulls[0] = false;
+	nulls[1] = nulls[2] = (matched_by == (Datum) 0);
+	nulls[3] = key_isnull;
+	match_result_form(t, desc, values, nulls, 0);
+}
+
+/*
  * Append one result row per payment of a matched group, in the order the
  * payments were processed.
  */
@@ -86,14 +217,17 @@ put_group_rows(ReturnSetInfo *rsinfo, const MatchGroup *group,
 {
 	const MatchRow *pay = group->pay.rows;
 	const MatchRow *acc = group->acc.rows;
-	Datum		values[MATCH_PAYMENTS_COLS];
-	bool		nulls[MATCH_PAYMENTS_COLS];
+	TupleDesc	desc = rsinfo->setDesc;
+	bool		key_isnull = (group->key == NULL);
+	Datum		key = key_isnull ? (Datum) 0 : CStringGetTextDatum(group->key);
+	ResultTemplate month;
+	ResultTemplate oldest;
+	ResultTemplate none;
 
-	memset(nulls, 0, sizeof(nulls));
-	if (group->key == NULL)
-		nulls[3] = true;
-	else
-		values[3] = CStringGetTextDatum(group->key);
+	match_result_check(desc, MATCH_PAYMENTS_COLS, false, "match_payments");
+	form_template(&month, desc, by_month, key, key_isnull);
+	form_template(&oldest, desc, by_oldest, key, key_isnull);
+	form_template(&none, desc, (Datum) 0, key, key_isnull);
 
 	for (int64 p = 0; p < group->pay.n; p++)
 	{
@@ -101,11 +235,8 @@ put_group_rows(ReturnSetInfo *rsinfo, const MatchGroup *group,
 
 		CHECK_FOR_INTERRUPTS();
 
-		values[0] = Int64GetDatum(pay[p].id);
 		if (a < 0)
-		{
-			nulls[1] = nulls[2] = true;
-		}
+			match_result_put(rsinfo->setResult, &none, pay[p].id, NULL);
 		else
 		{
 			/*
@@ -113,16 +244,18 @@ put_group_rows(ReturnSetInfo *rsinfo, const MatchGroup *group,
 			 * same-month accrual at hand, so the oldest is never of its
 			 * month: the months tell how it was matched.
 			 */
-			nulls[1] = nulls[2] = false;
-			values[1] = Int64GetDatum(acc[a].id);
-			values[2] = (pay[p].month >= 0 && acc[a].month == pay[p].month) ?
-				by_month : by_oldest;
+			match_result_put(rsinfo->setResult,
+							 (pay[p].month >= 0 && acc[a].month == pay[p].month) ?
+							 &month : &oldest,
+							 pay[p].id, &acc[a].id);
 		}
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 
-	if (!nulls[3])
-		pfree(DatumGetPointer(values[3]));
+	match_result_free(&month);
+	match_result_free(&oldest);
+	match_result_free(&none);
+	if (!key_isnull)
+		pfree(DatumGetPointer(key));
 }
 
 /*
@@ -148,6 +281,7 @@ match_payments(PG_FUNCTION_ARGS)
 	MemoryContext cxt;
 	Datum		by_month;
 	Datum		by_oldest;
+	bool		have_store = false;
 	text	   *payments = match_required_text_arg(fcinfo, 0, "payments",
 												   "match_payments");
 	text	   *accruals = match_required_text_arg(fcinfo, 1, "accruals",
@@ -178,6 +312,12 @@ match_payments(PG_FUNCTION_ARGS)
 		/* accruals without a key are never paid: no payment has their key */
 		int32		nacc = group.key_isnull ? 0 : (int32) group.acc.n;
 
+		if (!have_store)
+		{
+			match_result_store(rsinfo,
+							   (group.pay.n + group.acc.n) * sizeof(MatchRow));
+			have_store = true;
+		}
 		if (group.pay.n == 0)
 			continue;
 		match_group(&core, strategy, group.pay.rows, (int32) group.pay.n,

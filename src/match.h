@@ -30,7 +30,11 @@
 #include "postgres.h"
 
 #include "access/attnum.h"
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "fmgr.h"
+#include "nodes/execnodes.h"
+#include "utils/tuplestore.h"
 
 /* ---- rows, as the core sees them (match_core.c) ---- */
 
@@ -59,8 +63,8 @@ typedef struct MatchRow
 /*
  * A growable array of rows.  A matcher that needs one more value per row
  * (an amount) keeps it in an array parallel to rows, filled by the input in
- * read order and permuted along when the rows are sorted (see
- * allocate_core.c), so that the 24-byte rows of match_payments() stay as
+ * read order and moved along with the rows by the sort (see
+ * match_sort_group_amounts()), so that the 24-byte rows of match_payments() stay as
  * they are.  amount is NULL when the table's amounts are not read.
  */
 typedef struct MatchRows
@@ -96,8 +100,13 @@ extern bool match_find_duplicate_id(const MatchRow *rows, int32 n,
 extern void match_sort_rows(MatchRow *rows, int32 n);
 extern int32 match_sort_group(MatchRow *pay, int32 npay,
 							  MatchRow *acc, int32 nacc);
+extern int32 match_sort_group_amounts(MatchRow *pay, int64 *pay_amount,
+									  int32 npay, MatchRow *acc,
+									  int64 *acc_amount, int32 nacc);
 extern void match_chain_months(MatchCore *core, const MatchRow *acc,
 							   int32 nacc, int32 nmonths);
+extern void match_chain_months_in_rows(MatchCore *core, MatchRow *acc,
+									   int32 nacc, int32 nmonths);
 extern void match_unchain_months(MatchCore *core, const MatchRow *acc,
 								 int32 nacc);
 extern void match_sweep(MatchCore *core, MatchRow *pay, int32 npay,
@@ -195,6 +204,31 @@ extern MatchStrategy match_parse_strategy(const char *name);
 extern text *match_required_text_arg(FunctionCallInfo fcinfo, int argno,
 									 const char *name, const char *fname);
 
+/* ---- result rows, shared by the SQL entries (match.c) ---- */
+
+/*
+ * A result row kept formed, to be copied into the result once per row
+ * with its ids (the leading int8 columns payment_id and accrual_id) and,
+ * for an amount, the stored form of its numeric column written in: see
+ * match_result_form().
+ */
+typedef struct ResultTemplate
+{
+	HeapTuple	tuple;			/* NULL until formed */
+	char	   *ids;			/* payment_id; accrual_id follows unless NULL */
+	char	   *numeric;		/* the numeric's stored form, after its header */
+} ResultTemplate;
+
+extern void match_result_store(ReturnSetInfo *rsinfo, Size held);
+extern void match_result_check(TupleDesc desc, int natts, bool with_amount,
+							   const char *fname);
+extern void match_result_form(ResultTemplate *t, TupleDesc desc,
+							  const Datum *values, const bool *nulls,
+							  int numeric_col);
+extern void match_result_put(Tuplestorestate *store, ResultTemplate *t,
+							 int64 pay_id, const int64 *acc_id);
+extern void match_result_free(ResultTemplate *t);
+
 /* ---- amounts of allocate_payments() (allocate_amount.c) ---- */
 
 /* How an amount value converted to a scaled integer. */
@@ -213,6 +247,10 @@ extern AmountStatus amount_from_datum(Datum value, Oid type, int64 *scaled,
 									  int *scale);
 extern bool amount_rescale(int64 *value, int from, int to);
 extern Datum amount_to_numeric(int64 value, int scale);
+extern int	amount_numeric_body(int64 value, int scale, char *buf);
+
+/* The longest stored form of an amount as numeric, without its header. */
+#define AMOUNT_NUMERIC_MAX	(2 + 16 * 2)
 
 /* ---- the allocation sweep (allocate_core.c) ---- */
 

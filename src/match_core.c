@@ -73,6 +73,9 @@ compare_rows(const MatchRow *a, const MatchRow *b)
 /* Fewer rows than this are sorted by comparison alone. */
 #define MATCH_BUCKET_MIN_ROWS	64
 
+/* Id buckets of up to this many rows are sorted by insertion. */
+#define MATCH_INSERTION_ROWS	16
+
 /* At most this many date buckets, and at most one per this many rows. */
 #define MATCH_BUCKET_MAX		(1 << 20)
 #define MATCH_ROWS_PER_BUCKET	4
@@ -111,109 +114,12 @@ row_key(const MatchRow *row, bool by_id)
 	return by_id ? row->id : row->date;
 }
 
-/*
- * Sort rows by (date, id), or by id alone when by_id (rows of one date),
- * in place; see match_sort_rows().
- */
-static void
-sort_rows_radix(MatchRow *rows, int32 n, bool by_id)
-{
-	int64		min,
-				max;
-	uint64		range,
-				limit;
-	int			shift = 0;
-	int32		nbuckets;
-	int32	   *start;
-	int32	   *fill;
-
-	if (n < MATCH_BUCKET_MIN_ROWS)
-	{
-		if (by_id)
-			sort_rows_by_id(rows, n);
-		else
-			sort_match_rows(rows, n);
-		return;
-	}
-
-	min = max = row_key(&rows[0], by_id);
-	for (int32 i = 1; i < n; i++)
-	{
-		int64		k = row_key(&rows[i], by_id);
-
-		min = Min(min, k);
-		max = Max(max, k);
-	}
-	if (min == max)
-	{
-		/* one date: order by id; one id (a duplicate): nothing to do */
-		if (!by_id)
-			sort_rows_radix(rows, n, true);
-		return;
-	}
-	range = (uint64) max - (uint64) min;
-	limit = Min((uint64) n / MATCH_ROWS_PER_BUCKET, MATCH_BUCKET_MAX);
-	while ((range >> shift) >= limit)
-		shift++;
-	nbuckets = (int32) (range >> shift) + 1;
-
-#define ROW_BUCKET(row) \
-	((int32) (((uint64) row_key(&(row), by_id) - (uint64) min) >> shift))
-
-	start = palloc0((nbuckets + 1) * sizeof(int32));
-	fill = palloc(nbuckets * sizeof(int32));
-	for (int32 i = 0; i < n; i++)
-		start[ROW_BUCKET(rows[i]) + 1]++;
-	for (int32 b = 0; b < nbuckets; b++)
-	{
-		start[b + 1] += start[b];
-		fill[b] = start[b];
-	}
-
-	/*
-	 * Fill bucket after bucket: a row found in the wrong bucket is swapped
-	 * into the next free place of its own, and the row it displaces is
-	 * placed in turn, until one belongs here.
-	 */
-	for (int32 b = 0; b < nbuckets; b++)
-	{
-		while (fill[b] < start[b + 1])
-		{
-			MatchRow	row = rows[fill[b]];
-			int32		c = ROW_BUCKET(row);
-
-			if ((fill[b] & 0xffff) == 0)
-				CHECK_FOR_INTERRUPTS();
-			while (c != b)
-			{
-				MatchRow	displaced = rows[fill[c]];
-
-				rows[fill[c]++] = row;
-				row = displaced;
-				c = ROW_BUCKET(row);
-			}
-			rows[fill[b]++] = row;
-		}
-	}
-#undef ROW_BUCKET
-
-	/*
-	 * A bucket of one key value is in order by that key; sort it by the
-	 * next.  A wider bucket is sorted again by the same key, over its
-	 * narrower range (each level divides the range by at least
-	 * MATCH_BUCKET_MIN_ROWS / MATCH_ROWS_PER_BUCKET, so there are few).
-	 */
-	for (int32 b = 0; b < nbuckets; b++)
-	{
-		int32		size = start[b + 1] - start[b];
-
-		if (size < 2 || (shift == 0 && by_id))
-			continue;
-		sort_rows_radix(rows + start[b], size, by_id || shift == 0);
-	}
-	pfree(start);
-	pfree(fill);
-}
+/* The radix sort, for rows alone and for rows with amounts (match_sort.h) */
+#define MS_NAME(name) name
+#include "match_sort.h"
+#define MS_NAME(name) name##_amounts
+#define MS_AMOUNTS
+#include "match_sort.h"
 
 /*
  * Sort rows by (date, id), in place.
@@ -223,12 +129,14 @@ sort_rows_radix(MatchRow *rows, int32 n, bool by_id)
  * bucket of its date (of its date's high bits, when the range is wider than
  * MATCH_BUCKET_MAX or than one bucket per MATCH_ROWS_PER_BUCKET rows), the
  * buckets are laid out in date order by their counts, and rows are swapped
- * into place following the cycles of the permutation (no second array).
- * Each bucket of one date is then sorted the same way by id, and each
- * wider bucket again by date over its narrower range; a comparison sort
- * finishes buckets of fewer than MATCH_BUCKET_MIN_ROWS.  The time is about
- * linear for spread-out keys and never much worse than one comparison
- * sort.  Scratch memory: two int32s per bucket, at most two bytes per row.
+ * into their buckets in place (no second array).  Each bucket of one date
+ * is then sorted the same way by id, and each wider bucket again by date
+ * over its narrower range; an insertion sort finishes id buckets of up to
+ * MATCH_INSERTION_ROWS, a comparison sort other buckets of fewer than
+ * MATCH_BUCKET_MIN_ROWS (an insertion sort too, when amounts move with the
+ * rows; see match_sort_group_amounts()).  The time is about linear for spread-out keys and
+ * never much worse than one comparison sort.  Scratch memory: three int32s
+ * per bucket, at most three bytes per row.
  */
 void
 match_sort_rows(MatchRow *rows, int32 n)
@@ -245,24 +153,18 @@ match_sort_rows(MatchRow *rows, int32 n)
 int32
 match_sort_group(MatchRow *pay, int32 npay, MatchRow *acc, int32 nacc)
 {
-	int32		ndated = 0;
+	return sort_group(pay, npay, acc, nacc);
+}
 
-	for (int32 i = 0; i < npay; i++)
-	{
-		if (pay[i].match != MATCH_NULL_DATE)
-		{
-			MatchRow	tmp = pay[ndated];
-
-			pay[ndated++] = pay[i];
-			pay[i] = tmp;
-		}
-	}
-	for (int32 i = ndated; i < npay; i++)
-		pay[i].match = MATCH_NONE;
-	match_sort_rows(pay, ndated);
-	sort_rows_radix(pay + ndated, npay - ndated, true);	/* dates are all 0 */
-	match_sort_rows(acc, nacc);
-	return ndated;
+/*
+ * match_sort_group() for rows with amounts, in arrays parallel to the rows,
+ * which move with their rows.
+ */
+int32
+match_sort_group_amounts(MatchRow *pay, int64 *pay_amount, int32 npay,
+						 MatchRow *acc, int64 *acc_amount, int32 nacc)
+{
+	return sort_group_amounts(pay, pay_amount, npay, acc, acc_amount, nacc);
 }
 
 /*
@@ -368,26 +270,55 @@ reserve_int32(MemoryContext cxt, int32 *array, int64 *cap, int64 n,
 
 /*
  * Chain the sorted accruals of each month, in (date, id) order: head[m] is
- * the first accrual of month m, next[i] the one after accrual i.
+ * the first accrual of month m, and the one after accrual i is next[i], or
+ * with in_rows acc[i].match.
  */
-void
-match_chain_months(MatchCore *core, const MatchRow *acc, int32 nacc,
-				   int32 nmonths)
+static inline void
+chain_months(MatchCore *core, MatchRow *acc, int32 nacc, int32 nmonths,
+			 bool in_rows)
 {
 	core->head = reserve_int32(core->cxt, core->head, &core->head_cap,
 							   nmonths, true);
-	core->next = reserve_int32(core->cxt, core->next, &core->next_cap,
-							   nacc, false);
+	if (!in_rows)
+		core->next = reserve_int32(core->cxt, core->next, &core->next_cap,
+								   nacc, false);
 	for (int32 i = nacc - 1; i >= 0; i--)
 	{
 		int32		m = acc[i].month;
 
 		if (m >= 0)
 		{
-			core->next[i] = core->head[m];
+			if (in_rows)
+				acc[i].match = core->head[m];
+			else
+				core->next[i] = core->head[m];
 			core->head[m] = i;
 		}
 	}
+}
+
+/*
+ * Chain the sorted accruals of each month, in (date, id) order: head[m] is
+ * the first accrual of month m, next[i] the one after accrual i.
+ */
+void
+match_chain_months(MatchCore *core, const MatchRow *acc, int32 nacc,
+				   int32 nmonths)
+{
+	chain_months(core, unconstify(MatchRow *, acc), nacc, nmonths, false);
+}
+
+/*
+ * match_chain_months() for a sweep that keeps no mark in the accruals'
+ * match fields (allocation: balances tell what is paid): the chains go
+ * through those fields, acc[i].match being the accrual after accrual i in
+ * its month (or -1), so that no array of 4 bytes per accrual is needed.
+ */
+void
+match_chain_months_in_rows(MatchCore *core, MatchRow *acc, int32 nacc,
+						   int32 nmonths)
+{
+	chain_months(core, acc, nacc, nmonths, true);
 }
 
 /*

@@ -31,9 +31,30 @@ typedef struct MonthEntry
 	char		status;
 } MonthEntry;
 
+/*
+ * Months met lately, in front of the hash table for types compared
+ * bitwise: a direct-mapped cache of MONTH_CACHE_SIZE entries.  The rows of
+ * a table carry few distinct months, met in any order, and a probe of the
+ * hash table, whose outcome the processor cannot predict, cost more than
+ * the rest of taking a row in.  id -1 is a payment month no accrual has.
+ * An entry is valid while its generation is the map's: month_map_reset()
+ * empties the cache by starting a new generation.
+ */
+#define MONTH_CACHE_SIZE	1024
+#define MONTH_CACHE_SHIFT	54	/* 64 - log2(MONTH_CACHE_SIZE) */
+
+typedef struct MonthCacheEntry
+{
+	Datum		value;
+	int32		id;
+	uint32		generation;		/* valid when the map's */
+} MonthCacheEntry;
+
 /* The numbering: a hash table, or a search tree for types without hash. */
 struct MonthMap
 {
+	MonthCacheEntry *cache;		/* bitwise types only */
+	uint32		generation;		/* of the valid cache entries */
 	struct monthhash_hash *table;
 	bool		bitwise;		/* equal months have equal Datums */
 	bool		byval;
@@ -144,6 +165,9 @@ month_map_create(MemoryContext cxt, Oid type, Oid collation)
 	map->collation = collation;
 	map->bitwise = (type == INT2OID || type == INT4OID || type == INT8OID ||
 					type == DATEOID || type == BOOLOID || type == OIDOID);
+	if (map->bitwise)
+		map->cache = MemoryContextAllocZero(cxt, MONTH_CACHE_SIZE *
+											sizeof(MonthCacheEntry));
 
 	if (OidIsValid(tc->hash_proc_finfo.fn_oid))
 	{
@@ -168,6 +192,13 @@ month_map_reset(MonthMap *map)
 
 	MemoryContextReset(map->cxt);
 	map->count = 0;
+	if (++map->generation == 0)
+	{
+		/* after 2^32 resets: forget the entries of generation 0 */
+		if (map->cache)
+			memset(map->cache, 0, MONTH_CACHE_SIZE * sizeof(MonthCacheEntry));
+		map->generation = 1;
+	}
 	if (OidIsValid(map->hash_fn.fn_oid))
 		map->table = monthhash_create(map->cxt, 16, map);
 	else
@@ -236,6 +267,16 @@ month_number_ordered(MonthMap *map, Datum value, bool add)
 }
 
 /*
+ * The cache entry where a month value of a bitwise type would be.
+ */
+static inline MonthCacheEntry *
+month_cache_entry(MonthMap *map, Datum value)
+{
+	return &map->cache[((uint64) value * UINT64CONST(0x9E3779B97F4A7C15)) >>
+					   MONTH_CACHE_SHIFT];
+}
+
+/*
  * Number of a month value.  With add, a value not seen before gets the next
  * number; without, it gets -1 (a payment month that no accrual has).
  */
@@ -243,24 +284,45 @@ int32
 month_map_number(MonthMap *map, Datum value, bool add)
 {
 	MonthEntry *entry;
+	MonthCacheEntry *cached = NULL;
 	bool		found;
+	int32		id;
 
 	if (map->tree)
 		return month_number_ordered(map, value, add);
 
+	if (map->bitwise)
+	{
+		cached = month_cache_entry(map, value);
+		/* a cached -1 only means "not numbered yet" when adding */
+		if (cached->generation == map->generation && cached->value == value &&
+			(cached->id >= 0 || !add))
+			return cached->id;
+	}
+
 	if (!add)
 	{
 		entry = monthhash_lookup(map->table, value);
-		return entry ? entry->id : -1;
+		id = entry ? entry->id : -1;
+	}
+	else
+	{
+		entry = monthhash_insert(map->table, value, &found);
+		if (!found)
+		{
+			entry->value = month_copy(map, value);
+			entry->id = map->count++;
+		}
+		id = entry->id;
 	}
 
-	entry = monthhash_insert(map->table, value, &found);
-	if (!found)
+	if (cached)
 	{
-		entry->value = month_copy(map, value);
-		entry->id = map->count++;
+		cached->value = value;
+		cached->id = id;
+		cached->generation = map->generation;
 	}
-	return entry->id;
+	return id;
 }
 
 /*

@@ -20,6 +20,11 @@
  */
 #include "match_input_int.h"
 
+#ifndef WIN32
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
@@ -235,6 +240,41 @@ match_reader_peek_key(MatchReader *r, Datum *key, bool *isnull)
 	return true;
 }
 
+/* Arrays at least this large are offered huge pages (see advise_huge()). */
+#define MATCH_HUGE_ARRAY	(4 * 1024 * 1024)
+
+/*
+ * Ask the kernel to back a large array with huge pages where it offers
+ * them on request (Linux's transparent huge pages in "madvise" mode, its
+ * usual default).  A row array is written once, from end to end, right
+ * after it is allocated: faulting it in page by page of 4 kB took a tenth
+ * of the time of reading the tables.  Only the whole pages inside the
+ * array are advised; the advice changes no content, and a kernel that
+ * declines it changes nothing.
+ */
+static void
+advise_huge(void *array, Size size)
+{
+#if defined(MADV_HUGEPAGE) && defined(_SC_PAGESIZE)
+	static uintptr_t page = 0;
+	uintptr_t	start;
+	uintptr_t	end;
+
+	if (size < MATCH_HUGE_ARRAY)
+		return;
+	if (page == 0)
+	{
+		long		p = sysconf(_SC_PAGESIZE);
+
+		page = p > 0 ? (uintptr_t) p : 4096;
+	}
+	start = ((uintptr_t) array + page - 1) & ~(page - 1);
+	end = ((uintptr_t) array + size) & ~(page - 1);
+	if (end > start)
+		(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+#endif
+}
+
 /*
  * Make room for one more row, growing by half (the first size comes from
  * the planner's row estimate, to avoid copying large arrays).
@@ -266,6 +306,9 @@ rows_reserve(MatchRows *out, MatchReader *r)
 			MemoryContextAllocHuge(r->cxt, cap * sizeof(int64)) :
 			repalloc_huge(out->amount, cap * sizeof(int64));
 	out->cap = cap;
+	advise_huge(out->rows, cap * sizeof(MatchRow));
+	if (out->amount)
+		advise_huge(out->amount, cap * sizeof(int64));
 }
 
 /*

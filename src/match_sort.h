@@ -1,0 +1,238 @@
+/*-------------------------------------------------------------------------
+ *
+ * match_sort.h
+ *	  The sort of match_core.c, as a template: included once for rows
+ *	  alone (match_payments()), and once for rows whose amounts, in an array
+ *	  parallel to them, move with them (allocate_payments()), so that the
+ *	  amounts need no second pass nor a second array to follow the sort.
+ *
+ * Before including, define:
+ *
+ *	MS_NAME(name)	the name of each function made here, e.g. name##_amounts
+ *	MS_AMOUNTS		when the rows have amounts
+ *
+ * match_core.c defines the helpers used here (the comparison sorts of
+ * rows alone, row_key(), the bucket limits); the macros defined here are
+ * undefined at the end.
+ *
+ * IDENTIFICATION
+ *	  src/match_sort.h
+ *
+ *-------------------------------------------------------------------------
+ */
+
+/*
+ * A parameter and an argument that exist only with amounts, and moves of
+ * a row (r[i]) with its amount (a[i]): MS_KEEP declares tmp, a copy of
+ * row i, MS_PUT stores it back at i.
+ */
+#ifdef MS_AMOUNTS
+#define MS_PARAM(name)		, int64 *name
+#define MS_ARG(name, off)	, (name) + (off)
+#define MS_MOVE(r, a, dst, src) \
+	do { (r)[dst] = (r)[src]; (a)[dst] = (a)[src]; } while (0)
+#define MS_KEEP(tmp, r, a, i) \
+	MatchRow	tmp = (r)[i]; \
+	int64		tmp##_amount = (a)[i]
+#define MS_PUT(r, a, i, tmp) \
+	do { (r)[i] = tmp; (a)[i] = tmp##_amount; } while (0)
+#else
+#define MS_PARAM(name)
+#define MS_ARG(name, off)
+#define MS_MOVE(r, a, dst, src)	((r)[dst] = (r)[src])
+#define MS_KEEP(tmp, r, a, i)	MatchRow	tmp = (r)[i]
+#define MS_PUT(r, a, i, tmp)	((r)[i] = tmp)
+#endif
+
+/*
+ * Sort a few rows by insertion: by id alone when by_id (rows of one date),
+ * else by (date, id).  Most buckets of the id level hold a handful of rows.
+ */
+static inline void
+MS_NAME(insertion_sort) (MatchRow *rows MS_PARAM(amount), int32 n,
+						 bool by_id)
+{
+	for (int32 i = 1; i < n; i++)
+	{
+		MS_KEEP(row, rows, amount, i);
+		int32		j = i;
+
+		while (j > 0 && (by_id ? rows[j - 1].id > row.id :
+						 compare_rows(&rows[j - 1], &row) > 0))
+		{
+			MS_MOVE(rows, amount, j, j - 1);
+			j--;
+		}
+		MS_PUT(rows, amount, j, row);
+	}
+}
+
+/*
+ * Sort rows by (date, id), or by id alone when by_id (rows of one date),
+ * in place; see match_sort_rows().
+ */
+static void
+MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
+						  bool by_id)
+{
+	int64		min,
+				max;
+	uint64		range,
+				limit;
+	int			shift = 0;
+	int32		nbuckets;
+	int32	   *start;
+	int32	   *fill;
+	int32	   *todo;
+	int32		ntodo;
+	uint32		swaps = 0;
+
+	if (n < MATCH_BUCKET_MIN_ROWS)
+	{
+#ifdef MS_AMOUNTS
+		/* at most MATCH_BUCKET_MIN_ROWS rows: insertion is cheap enough */
+		MS_NAME(insertion_sort) (rows, amount, n, by_id);
+#else
+		if (by_id)
+			sort_rows_by_id(rows, n);
+		else
+			sort_match_rows(rows, n);
+#endif
+		return;
+	}
+
+	min = max = row_key(&rows[0], by_id);
+	for (int32 i = 1; i < n; i++)
+	{
+		int64		k = row_key(&rows[i], by_id);
+
+		min = Min(min, k);
+		max = Max(max, k);
+	}
+	if (min == max)
+	{
+		/* one date: order by id; one id (a duplicate): nothing to do */
+		if (!by_id)
+			MS_NAME(sort_rows_radix) (rows MS_ARG(amount, 0), n, true);
+		return;
+	}
+	range = (uint64) max - (uint64) min;
+	limit = Min((uint64) n / MATCH_ROWS_PER_BUCKET, MATCH_BUCKET_MAX);
+	while ((range >> shift) >= limit)
+		shift++;
+	nbuckets = (int32) (range >> shift) + 1;
+
+#define ROW_BUCKET(row) \
+	((int32) (((uint64) row_key(&(row), by_id) - (uint64) min) >> shift))
+
+	start = palloc0((nbuckets + 1) * sizeof(int32));
+	fill = palloc(nbuckets * sizeof(int32));
+	todo = palloc(nbuckets * sizeof(int32));
+	for (int32 i = 0; i < n; i++)
+		start[ROW_BUCKET(rows[i]) + 1]++;
+	for (int32 b = 0; b < nbuckets; b++)
+	{
+		start[b + 1] += start[b];
+		fill[b] = start[b];
+	}
+
+	/*
+	 * Swap every row into the next free place of its bucket.  Rows of a
+	 * bucket's unplaced part are taken in order, each swapped with the next
+	 * free place of its own bucket, and the row that comes back is left
+	 * for the next round: one row is placed per swap, and consecutive
+	 * swaps do not wait for one another's memory reads, as following a
+	 * cycle of displaced rows would.  Rounds repeat over the buckets not
+	 * yet full (todo) until there are none: a round costs about the rows
+	 * it places, so the whole is linear however many rounds it takes.
+	 */
+	for (int32 b = 0; b < nbuckets; b++)
+		todo[b] = b;
+	ntodo = nbuckets;
+	while (ntodo > 0)
+	{
+		int32		kept = 0;
+
+		for (int32 t = 0; t < ntodo; t++)
+		{
+			int32		b = todo[t];
+			int32		end = start[b + 1];
+
+			for (int32 i = fill[b]; i < end; i++)
+			{
+				MS_KEEP(row, rows, amount, i);
+				int32		to = fill[ROW_BUCKET(row)]++;
+
+				if ((++swaps & 0xffff) == 0)
+					CHECK_FOR_INTERRUPTS();
+				MS_MOVE(rows, amount, i, to);
+				MS_PUT(rows, amount, to, row);
+			}
+			if (fill[b] < end)
+				todo[kept++] = b;
+		}
+		ntodo = kept;
+	}
+#undef ROW_BUCKET
+
+	/*
+	 * A bucket of one key value is in order by that key; sort it by the
+	 * next.  A wider bucket is sorted again by the same key, over its
+	 * narrower range (each level divides the range by at least
+	 * MATCH_BUCKET_MIN_ROWS / MATCH_ROWS_PER_BUCKET, so there are few).
+	 */
+	for (int32 b = 0; b < nbuckets; b++)
+	{
+		int32		size = start[b + 1] - start[b];
+
+		if (size < 2 || (shift == 0 && by_id))
+			continue;
+		if (by_id && size <= MATCH_INSERTION_ROWS)
+			MS_NAME(insertion_sort) (rows + start[b] MS_ARG(amount, start[b]),
+									 size, true);
+		else
+			MS_NAME(sort_rows_radix) (rows + start[b] MS_ARG(amount, start[b]),
+									  size, by_id || shift == 0);
+	}
+	pfree(start);
+	pfree(fill);
+	pfree(todo);
+}
+
+/*
+ * Put both sides of a group in processing order; see match_sort_group().
+ */
+static int32
+MS_NAME(sort_group) (MatchRow *pay MS_PARAM(pay_amount), int32 npay,
+					 MatchRow *acc MS_PARAM(acc_amount), int32 nacc)
+{
+	int32		ndated = 0;
+
+	for (int32 i = 0; i < npay; i++)
+	{
+		if (pay[i].match != MATCH_NULL_DATE)
+		{
+			MS_KEEP(tmp, pay, pay_amount, ndated);
+
+			MS_MOVE(pay, pay_amount, ndated, i);
+			MS_PUT(pay, pay_amount, i, tmp);
+			ndated++;
+		}
+	}
+	for (int32 i = ndated; i < npay; i++)
+		pay[i].match = MATCH_NONE;
+	MS_NAME(sort_rows_radix) (pay MS_ARG(pay_amount, 0), ndated, false);
+	/* the payments without a date have date 0: by id */
+	MS_NAME(sort_rows_radix) (pay + ndated MS_ARG(pay_amount, ndated),
+							  npay - ndated, true);
+	MS_NAME(sort_rows_radix) (acc MS_ARG(acc_amount, 0), nacc, false);
+	return ndated;
+}
+
+#undef MS_PARAM
+#undef MS_ARG
+#undef MS_MOVE
+#undef MS_KEEP
+#undef MS_PUT
+#undef MS_NAME
+#undef MS_AMOUNTS
