@@ -429,12 +429,16 @@ group_rows_pass(MatchRow *r, int64 *amount, int32 n, int32 lo, int32 hi,
 	int32		nbuckets;
 	int32	   *bstart;
 	int32	   *fill;
+	int32	   *todo;
+	int32		ntodo;
+	uint32		swaps = 0;
 
 	while (((hi - 1 - lo) >> shift) >= MATCH_GROUP_FANOUT)
 		shift++;
 	nbuckets = ((hi - 1 - lo) >> shift) + 1;
 	bstart = palloc0((nbuckets + 1) * sizeof(int32));
 	fill = palloc(nbuckets * sizeof(int32));
+	todo = palloc(nbuckets * sizeof(int32));
 
 #define ROW_BUCKET(row)	(((row).match - lo) >> shift)
 
@@ -446,37 +450,46 @@ group_rows_pass(MatchRow *r, int64 *amount, int32 n, int32 lo, int32 hi,
 		fill[b] = bstart[b];
 	}
 
-	/* swap rows along the cycles of the permutation, as sort_rows_radix() */
+	/*
+	 * Swap every row into the next free place of its bucket, rows of a
+	 * bucket's unplaced part taken in order, the row that comes back left
+	 * for the next round over the buckets not yet full: each swap places a
+	 * row, and consecutive swaps do not wait for one another's memory
+	 * reads, as following a cycle of displaced rows would.
+	 */
 	for (int32 b = 0; b < nbuckets; b++)
+		todo[b] = b;
+	ntodo = nbuckets;
+	while (ntodo > 0)
 	{
-		while (fill[b] < bstart[b + 1])
+		int32		kept = 0;
+
+		for (int32 t = 0; t < ntodo; t++)
 		{
-			MatchRow	row = r[fill[b]];
-			int64		a = amount ? amount[fill[b]] : 0;
-			int32		c = ROW_BUCKET(row);
+			int32		b = todo[t];
+			int32		end = bstart[b + 1];
 
-			if ((fill[b] & 0xffff) == 0)
-				CHECK_FOR_INTERRUPTS();
-			while (c != b)
+			for (int32 i = fill[b]; i < end; i++)
 			{
-				int32		to = fill[c]++;
-				MatchRow	displaced = r[to];
+				MatchRow	row = r[i];
+				int32		to = fill[ROW_BUCKET(row)]++;
 
+				if ((++swaps & 0xffff) == 0)
+					CHECK_FOR_INTERRUPTS();
+				r[i] = r[to];
 				r[to] = row;
-				row = displaced;
 				if (amount)
 				{
-					int64		da = amount[to];
+					int64		a = amount[i];
 
+					amount[i] = amount[to];
 					amount[to] = a;
-					a = da;
 				}
-				c = ROW_BUCKET(row);
 			}
-			if (amount)
-				amount[fill[b]] = a;
-			r[fill[b]++] = row;
+			if (fill[b] < end)
+				todo[kept++] = b;
 		}
+		ntodo = kept;
 	}
 #undef ROW_BUCKET
 
@@ -495,6 +508,7 @@ group_rows_pass(MatchRow *r, int64 *amount, int32 n, int32 lo, int32 hi,
 	}
 	pfree(bstart);
 	pfree(fill);
+	pfree(todo);
 }
 
 /*
