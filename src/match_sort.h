@@ -93,7 +93,9 @@ MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
 		/* at most MATCH_BUCKET_MIN_ROWS rows: insertion is cheap enough */
 		MS_NAME(insertion_sort) (rows, amount, n, by_id);
 #else
-		if (by_id)
+		if (n <= MATCH_INSERTION_ROWS)
+			MS_NAME(insertion_sort) (rows, n, by_id);
+		else if (by_id)
 			sort_rows_by_id(rows, n);
 		else
 			sort_match_rows(rows, n);
