@@ -155,7 +155,7 @@ allocate_payments(PG_FUNCTION_ARGS)
 
 		if (!have_store)
 		{
-			match_result_store(rsinfo, (group.pay.n + group.acc.n) *
+			match_result_store(rsinfo, group.held_rows *
 							   (sizeof(MatchRow) + sizeof(int64)));
 			have_store = true;
 		}

@@ -314,8 +314,7 @@ match_payments(PG_FUNCTION_ARGS)
 
 		if (!have_store)
 		{
-			match_result_store(rsinfo,
-							   (group.pay.n + group.acc.n) * sizeof(MatchRow));
+			match_result_store(rsinfo, group.held_rows * sizeof(MatchRow));
 			have_store = true;
 		}
 		if (group.pay.n == 0)

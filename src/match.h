@@ -185,6 +185,9 @@ typedef struct MatchGroup
 	bool		key_isnull;
 	char	   *key;
 	int			amount_scale;
+	int64		held_rows;		/* rows of both tables held in memory while
+								 * this group is matched (every row, when
+								 * grouped in memory) */
 } MatchGroup;
 
 /* Both tables being read; see match_input.c. */

@@ -576,6 +576,7 @@ next_grouped(MatchInput *in, MatchGroup *group)
 	group_rows(&in->acc_all, in->acc_start, g, &group->acc, false);
 	group->nmonths = month_map_count(in->months);
 	group->amount_scale = in->amount_scale;
+	group->held_rows = in->pay_all.n + in->acc_all.n;
 	group->key_isnull = (g == in->ngroups - 1);
 	MemoryContextReset(in->key_cxt);
 	group->key = group->key_isnull ? NULL :
@@ -630,6 +631,7 @@ match_input_next(MatchInput *in, MatchGroup *group)
 		check_ids(in, in->pay, group, &group->pay);
 		MemoryContextSwitchTo(old);
 		group->nmonths = month_map_count(in->months);
+		group->held_rows = group->pay.n + group->acc.n;
 		return true;
 	}
 
@@ -678,6 +680,7 @@ match_input_next(MatchInput *in, MatchGroup *group)
 	MemoryContextSwitchTo(old);
 
 	group->nmonths = month_map_count(in->months);
+	group->held_rows = group->pay.n + group->acc.n;
 	return true;
 }
 
