@@ -105,14 +105,26 @@ match_core_init(MatchCore *core, MemoryContext cxt)
 }
 
 /*
- * The sort key of a row at one level: its date, or its id among rows of
- * one date.
+ * What rows are put into buckets by (see match_sort.h): their date, their
+ * id among rows of one date, or their group (the number in match, while
+ * partition_by's rows are grouped in memory).
  */
-static inline int64
-row_key(const MatchRow *row, bool by_id)
+typedef enum RowKey
 {
-	return by_id ? row->id : row->date;
+	ROW_KEY_DATE,
+	ROW_KEY_ID,
+	ROW_KEY_GROUP
+} RowKey;
+
+static inline int64
+row_key(const MatchRow *row, RowKey key)
+{
+	return key == ROW_KEY_ID ? row->id :
+		key == ROW_KEY_DATE ? row->date : row->match;
 }
+
+/* Most groups one pass of grouping moves rows into. */
+#define MATCH_GROUP_FANOUT	1024
 
 /* The radix sort, for rows alone and for rows with amounts (match_sort.h) */
 #define MS_NAME(name) name
@@ -412,105 +424,6 @@ match_group(MatchCore *core, MatchStrategy strategy,
 	match_unchain_months(core, acc, nacc);
 }
 
-/* Most groups one pass of match_group_by_key() moves rows into. */
-#define MATCH_GROUP_FANOUT	1024
-
-/*
- * One pass of match_group_by_key() over rows whose groups are in [lo, hi):
- * moves each row to the bucket of (group - lo) >> shift, at most
- * MATCH_GROUP_FANOUT buckets, each then grouped further unless it holds
- * one group.  start[g - lo] gets where group g begins, from offset.
- */
-static void
-group_rows_pass(MatchRow *r, int64 *amount, int32 n, int32 lo, int32 hi,
-				int32 *start, int32 offset)
-{
-	int			shift = 0;
-	int32		nbuckets;
-	int32	   *bstart;
-	int32	   *fill;
-	int32	   *todo;
-	int32		ntodo;
-	uint32		swaps = 0;
-
-	while (((hi - 1 - lo) >> shift) >= MATCH_GROUP_FANOUT)
-		shift++;
-	nbuckets = ((hi - 1 - lo) >> shift) + 1;
-	bstart = palloc0((nbuckets + 1) * sizeof(int32));
-	fill = palloc(nbuckets * sizeof(int32));
-	todo = palloc(nbuckets * sizeof(int32));
-
-#define ROW_BUCKET(row)	(((row).match - lo) >> shift)
-
-	for (int32 i = 0; i < n; i++)
-		bstart[ROW_BUCKET(r[i]) + 1]++;
-	for (int32 b = 0; b < nbuckets; b++)
-	{
-		bstart[b + 1] += bstart[b];
-		fill[b] = bstart[b];
-	}
-
-	/*
-	 * Swap every row into the next free place of its bucket, rows of a
-	 * bucket's unplaced part taken in order, the row that comes back left
-	 * for the next round over the buckets not yet full: each swap places a
-	 * row, and consecutive swaps do not wait for one another's memory
-	 * reads, as following a cycle of displaced rows would.
-	 */
-	for (int32 b = 0; b < nbuckets; b++)
-		todo[b] = b;
-	ntodo = nbuckets;
-	while (ntodo > 0)
-	{
-		int32		kept = 0;
-
-		for (int32 t = 0; t < ntodo; t++)
-		{
-			int32		b = todo[t];
-			int32		end = bstart[b + 1];
-
-			for (int32 i = fill[b]; i < end; i++)
-			{
-				MatchRow	row = r[i];
-				int32		to = fill[ROW_BUCKET(row)]++;
-
-				if ((++swaps & 0xffff) == 0)
-					CHECK_FOR_INTERRUPTS();
-				r[i] = r[to];
-				r[to] = row;
-				if (amount)
-				{
-					int64		a = amount[i];
-
-					amount[i] = amount[to];
-					amount[to] = a;
-				}
-			}
-			if (fill[b] < end)
-				todo[kept++] = b;
-		}
-		ntodo = kept;
-	}
-#undef ROW_BUCKET
-
-	for (int32 b = 0; b < nbuckets; b++)
-	{
-		int32		glo = lo + (b << shift);
-		int32		ghi = Min(hi, glo + (1 << shift));
-
-		if (shift == 0)
-			start[glo - lo] = offset + bstart[b];
-		else
-			group_rows_pass(r + bstart[b],
-							amount ? amount + bstart[b] : NULL,
-							bstart[b + 1] - bstart[b], glo, ghi,
-							start + (glo - lo), offset + bstart[b]);
-	}
-	pfree(bstart);
-	pfree(fill);
-	pfree(todo);
-}
-
 /*
  * Group rows in place, for partition_by read in one go: on entry each row's
  * match holds the number of its group, below ngroups.  The rows, with their
@@ -525,7 +438,11 @@ void
 match_group_by_key(MatchRows *rows, int32 ngroups, int32 *start)
 {
 	start[ngroups] = (int32) rows->n;
-	if (ngroups > 0)
-		group_rows_pass(rows->rows, rows->amount, (int32) rows->n,
-						0, ngroups, start, 0);
+	if (ngroups == 0)
+		return;
+	if (rows->amount)
+		group_rows_pass_amounts(rows->rows, rows->amount, (int32) rows->n,
+								0, ngroups, start, 0);
+	else
+		group_rows_pass(rows->rows, (int32) rows->n, 0, ngroups, start, 0);
 }

@@ -211,6 +211,20 @@ match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
 }
 
 /*
+ * Finish a group about to be yielded: check its ids, and note how many
+ * months are numbered and how many rows the input holds.  Returns true.
+ */
+static bool
+group_done(MatchInput *in, MatchGroup *group, int64 held_rows)
+{
+	check_ids(in, in->acc, group, &group->acc);
+	check_ids(in, in->pay, group, &group->pay);
+	group->nmonths = month_map_count(in->months);
+	group->held_rows = held_rows;
+	return true;
+}
+
+/*
  * Our own copy of a partition key, in key_cxt: the row holding it goes
  * away.
  */
@@ -574,16 +588,12 @@ next_grouped(MatchInput *in, MatchGroup *group)
 	CHECK_FOR_INTERRUPTS();
 	group_rows(&in->pay_all, in->pay_start, g, &group->pay, true);
 	group_rows(&in->acc_all, in->acc_start, g, &group->acc, false);
-	group->nmonths = month_map_count(in->months);
 	group->amount_scale = in->amount_scale;
-	group->held_rows = in->pay_all.n + in->acc_all.n;
 	group->key_isnull = (g == in->ngroups - 1);
 	MemoryContextReset(in->key_cxt);
 	group->key = group->key_isnull ? NULL :
 		key_text(in, in->key_values[g]);
-	check_ids(in, in->acc, group, &group->acc);
-	check_ids(in, in->pay, group, &group->pay);
-	return true;
+	return group_done(in, group, in->pay_all.n + in->acc_all.n);
 }
 
 /*
@@ -627,12 +637,8 @@ match_input_next(MatchInput *in, MatchGroup *group)
 		old = MemoryContextSwitchTo(in->cxt);
 		match_reader_read_all(in, in->acc, group, &group->acc);
 		match_reader_read_all(in, in->pay, group, &group->pay);
-		check_ids(in, in->acc, group, &group->acc);
-		check_ids(in, in->pay, group, &group->pay);
 		MemoryContextSwitchTo(old);
-		group->nmonths = month_map_count(in->months);
-		group->held_rows = group->pay.n + group->acc.n;
-		return true;
+		return group_done(in, group, group->pay.n + group->acc.n);
 	}
 
 	have_pay = match_reader_peek_key(in->pay, &pkey, &pnull);
@@ -672,16 +678,11 @@ match_input_next(MatchInput *in, MatchGroup *group)
 							&group->acc);
 	match_reader_read_group(in, in->pay, group->key_isnull, key, group,
 							&group->pay);
-	/* in->key is now the key's first spelling (match_input_spell_key()) */
+	/* in->key is now the spelling shown (see match_input_spell_key()) */
 	if (!group->key_isnull)
 		group->key = key_text(in, in->key);
-	check_ids(in, in->acc, group, &group->acc);
-	check_ids(in, in->pay, group, &group->pay);
 	MemoryContextSwitchTo(old);
-
-	group->nmonths = month_map_count(in->months);
-	group->held_rows = group->pay.n + group->acc.n;
-	return true;
+	return group_done(in, group, group->pay.n + group->acc.n);
 }
 
 /*

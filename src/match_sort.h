@@ -1,10 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * match_sort.h
- *	  The sort of match_core.c, as a template: included once for rows
- *	  alone (match_payments()), and once for rows whose amounts, in an array
+ *	  The sort of match_core.c, and its grouping of partition_by's rows
+ *	  read in one go, as a template: included once for rows alone
+ *	  (match_payments()), and once for rows whose amounts, in an array
  *	  parallel to them, move with them (allocate_payments()), so that the
  *	  amounts need no second pass nor a second array to follow the sort.
+ *	  Both put rows into buckets the same way (place_rows()).
  *
  * Before including, define:
  *
@@ -26,6 +28,10 @@
  * a row (r[i]) with its amount (a[i]): MS_KEEP declares tmp, a copy of
  * row i, MS_PUT stores it back at i.
  */
+/* The bucket of a row: its key less base, shifted right by shift. */
+#define MS_BUCKET(row, key, base, shift) \
+	((int32) (((uint64) row_key(&(row), key) - (uint64) (base)) >> (shift)))
+
 #ifdef MS_AMOUNTS
 #define MS_PARAM(name)		, int64 *name
 #define MS_ARG(name, off)	, (name) + (off)
@@ -68,6 +74,66 @@ MS_NAME(insertion_sort) (MatchRow *rows MS_PARAM(amount), int32 n,
 }
 
 /*
+ * Lay out nbuckets buckets by counting the rows of each, the bucket of a
+ * row being its key (see row_key()) less base, shifted right by shift
+ * (start gets their nbuckets + 1 bounds), and swap every row into the
+ * next free place of its bucket.
+ *
+ * Rows of a bucket's unplaced part are taken in order, each swapped with
+ * the next free place of its own bucket, and the row that comes back is
+ * left for the next round: one row is placed per swap, and consecutive
+ * swaps do not wait for one another's memory reads, as following a cycle
+ * of displaced rows would.  Rounds repeat over the buckets not yet full
+ * (todo) until there are none: a round costs about the rows it places, so
+ * the whole is linear however many rounds it takes.
+ */
+static inline void
+MS_NAME(place_rows) (MatchRow *rows MS_PARAM(amount), int32 n, int32 *start,
+					 int32 nbuckets, RowKey key, int64 base, int shift)
+{
+	int32	   *fill = palloc(nbuckets * sizeof(int32));
+	int32	   *todo = palloc(nbuckets * sizeof(int32));
+	int32		ntodo = nbuckets;
+	uint32		swaps = 0;
+
+	memset(start, 0, (nbuckets + 1) * sizeof(int32));
+	for (int32 i = 0; i < n; i++)
+		start[MS_BUCKET(rows[i], key, base, shift) + 1]++;
+	for (int32 b = 0; b < nbuckets; b++)
+	{
+		start[b + 1] += start[b];
+		fill[b] = start[b];
+		todo[b] = b;
+	}
+	while (ntodo > 0)
+	{
+		int32		kept = 0;
+
+		for (int32 t = 0; t < ntodo; t++)
+		{
+			int32		b = todo[t];
+			int32		end = start[b + 1];
+
+			for (int32 i = fill[b]; i < end; i++)
+			{
+				MS_KEEP(row, rows, amount, i);
+				int32		to = fill[MS_BUCKET(row, key, base, shift)]++;
+
+				if ((++swaps & 0xffff) == 0)
+					CHECK_FOR_INTERRUPTS();
+				MS_MOVE(rows, amount, i, to);
+				MS_PUT(rows, amount, to, row);
+			}
+			if (fill[b] < end)
+				todo[kept++] = b;
+		}
+		ntodo = kept;
+	}
+	pfree(fill);
+	pfree(todo);
+}
+
+/*
  * Sort rows by (date, id), or by id alone when by_id (rows of one date),
  * in place; see match_sort_rows().
  */
@@ -82,10 +148,7 @@ MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
 	int			shift = 0;
 	int32		nbuckets;
 	int32	   *start;
-	int32	   *fill;
-	int32	   *todo;
-	int32		ntodo;
-	uint32		swaps = 0;
+	RowKey		key = by_id ? ROW_KEY_ID : ROW_KEY_DATE;
 
 	if (n < MATCH_BUCKET_MIN_ROWS)
 	{
@@ -103,10 +166,10 @@ MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
 		return;
 	}
 
-	min = max = row_key(&rows[0], by_id);
+	min = max = row_key(&rows[0], key);
 	for (int32 i = 1; i < n; i++)
 	{
-		int64		k = row_key(&rows[i], by_id);
+		int64		k = row_key(&rows[i], key);
 
 		min = Min(min, k);
 		max = Max(max, k);
@@ -124,58 +187,9 @@ MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
 		shift++;
 	nbuckets = (int32) (range >> shift) + 1;
 
-#define ROW_BUCKET(row) \
-	((int32) (((uint64) row_key(&(row), by_id) - (uint64) min) >> shift))
-
-	start = palloc0((nbuckets + 1) * sizeof(int32));
-	fill = palloc(nbuckets * sizeof(int32));
-	todo = palloc(nbuckets * sizeof(int32));
-	for (int32 i = 0; i < n; i++)
-		start[ROW_BUCKET(rows[i]) + 1]++;
-	for (int32 b = 0; b < nbuckets; b++)
-	{
-		start[b + 1] += start[b];
-		fill[b] = start[b];
-	}
-
-	/*
-	 * Swap every row into the next free place of its bucket.  Rows of a
-	 * bucket's unplaced part are taken in order, each swapped with the next
-	 * free place of its own bucket, and the row that comes back is left
-	 * for the next round: one row is placed per swap, and consecutive
-	 * swaps do not wait for one another's memory reads, as following a
-	 * cycle of displaced rows would.  Rounds repeat over the buckets not
-	 * yet full (todo) until there are none: a round costs about the rows
-	 * it places, so the whole is linear however many rounds it takes.
-	 */
-	for (int32 b = 0; b < nbuckets; b++)
-		todo[b] = b;
-	ntodo = nbuckets;
-	while (ntodo > 0)
-	{
-		int32		kept = 0;
-
-		for (int32 t = 0; t < ntodo; t++)
-		{
-			int32		b = todo[t];
-			int32		end = start[b + 1];
-
-			for (int32 i = fill[b]; i < end; i++)
-			{
-				MS_KEEP(row, rows, amount, i);
-				int32		to = fill[ROW_BUCKET(row)]++;
-
-				if ((++swaps & 0xffff) == 0)
-					CHECK_FOR_INTERRUPTS();
-				MS_MOVE(rows, amount, i, to);
-				MS_PUT(rows, amount, to, row);
-			}
-			if (fill[b] < end)
-				todo[kept++] = b;
-		}
-		ntodo = kept;
-	}
-#undef ROW_BUCKET
+	start = palloc((nbuckets + 1) * sizeof(int32));
+	MS_NAME(place_rows) (rows MS_ARG(amount, 0), n, start, nbuckets,
+						 key, min, shift);
 
 	/*
 	 * A bucket of one key value is in order by that key; sort it by the
@@ -197,8 +211,43 @@ MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
 									  size, by_id || shift == 0);
 	}
 	pfree(start);
-	pfree(fill);
-	pfree(todo);
+}
+
+/*
+ * One pass of match_group_by_key() over rows whose groups (in match) are
+ * in [lo, hi): moves each row to the bucket of (group - lo) >> shift, at
+ * most MATCH_GROUP_FANOUT buckets, so that the places rows are written to
+ * stay few, each bucket then grouped further unless it holds one group.
+ * start[g - lo] gets where group g begins, from offset.
+ */
+static void
+MS_NAME(group_rows_pass) (MatchRow *rows MS_PARAM(amount), int32 n,
+						  int32 lo, int32 hi, int32 *start, int32 offset)
+{
+	int			shift = 0;
+	int32		nbuckets;
+	int32	   *bstart;
+
+	while (((hi - 1 - lo) >> shift) >= MATCH_GROUP_FANOUT)
+		shift++;
+	nbuckets = ((hi - 1 - lo) >> shift) + 1;
+	bstart = palloc((nbuckets + 1) * sizeof(int32));
+	MS_NAME(place_rows) (rows MS_ARG(amount, 0), n, bstart, nbuckets,
+						 ROW_KEY_GROUP, lo, shift);
+
+	for (int32 b = 0; b < nbuckets; b++)
+	{
+		int32		glo = lo + (b << shift);
+		int32		ghi = Min(hi, glo + (1 << shift));
+
+		if (shift == 0)
+			start[glo - lo] = offset + bstart[b];
+		else
+			MS_NAME(group_rows_pass) (rows + bstart[b] MS_ARG(amount, bstart[b]),
+									  bstart[b + 1] - bstart[b], glo, ghi,
+									  start + (glo - lo), offset + bstart[b]);
+	}
+	pfree(bstart);
 }
 
 /*
@@ -231,6 +280,7 @@ MS_NAME(sort_group) (MatchRow *pay MS_PARAM(pay_amount), int32 npay,
 	return ndated;
 }
 
+#undef MS_BUCKET
 #undef MS_PARAM
 #undef MS_ARG
 #undef MS_MOVE
