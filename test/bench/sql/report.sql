@@ -43,7 +43,7 @@ WHERE a.n = 1000000 AND b.n = 10000000
 ORDER BY a.ord;
 
 \echo
-\echo 'Cancel (statement_timeout = 300ms)'
+\echo 'Cancel (statement_timeout = 100ms)'
 SELECT function, size, sqlstate, round(secs::numeric, 3) AS "s to error",
 	round(wall_secs::numeric, 3) AS "psql wall s", alive AS "SELECT 1 after"
 FROM bench.cancel ORDER BY n, function DESC;
