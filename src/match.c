@@ -220,40 +220,37 @@ put_group_rows(ReturnSetInfo *rsinfo, const MatchGroup *group,
 	TupleDesc	desc = rsinfo->setDesc;
 	bool		key_isnull = (group->key == NULL);
 	Datum		key = key_isnull ? (Datum) 0 : CStringGetTextDatum(group->key);
-	ResultTemplate month;
-	ResultTemplate oldest;
-	ResultTemplate none;
+	Datum		matched_by[3] = {by_month, by_oldest, (Datum) 0};
+	ResultTemplate templates[3];	/* month, oldest, none: formed when used */
 
-	match_result_check(desc, MATCH_PAYMENTS_COLS, false, "match_payments");
-	form_template(&month, desc, by_month, key, key_isnull);
-	form_template(&oldest, desc, by_oldest, key, key_isnull);
-	form_template(&none, desc, (Datum) 0, key, key_isnull);
-
+	memset(templates, 0, sizeof(templates));
 	for (int64 p = 0; p < group->pay.n; p++)
 	{
 		int32		a = pay[p].match;
+		int			kind;
 
 		CHECK_FOR_INTERRUPTS();
 
+		/*
+		 * A payment that took the oldest accrual had no unpaid same-month
+		 * accrual at hand, so the oldest is never of its month: the months
+		 * tell how it was matched.
+		 */
 		if (a < 0)
-			match_result_put(rsinfo->setResult, &none, pay[p].id, NULL);
+			kind = 2;
+		else if (pay[p].month >= 0 && acc[a].month == pay[p].month)
+			kind = 0;
 		else
-		{
-			/*
-			 * A payment that took the oldest accrual had no unpaid
-			 * same-month accrual at hand, so the oldest is never of its
-			 * month: the months tell how it was matched.
-			 */
-			match_result_put(rsinfo->setResult,
-							 (pay[p].month >= 0 && acc[a].month == pay[p].month) ?
-							 &month : &oldest,
-							 pay[p].id, &acc[a].id);
-		}
+			kind = 1;
+		if (templates[kind].tuple == NULL)
+			form_template(&templates[kind], desc, matched_by[kind], key,
+						  key_isnull);
+		match_result_put(rsinfo->setResult, &templates[kind], pay[p].id,
+						 a < 0 ? NULL : &acc[a].id);
 	}
 
-	match_result_free(&month);
-	match_result_free(&oldest);
-	match_result_free(&none);
+	for (int kind = 0; kind < 3; kind++)
+		match_result_free(&templates[kind]);
 	if (!key_isnull)
 		pfree(DatumGetPointer(key));
 }
@@ -294,6 +291,8 @@ match_payments(PG_FUNCTION_ARGS)
 		partition_by = text_to_cstring(PG_GETARG_TEXT_PP(3));
 
 	InitMaterializedSRF(fcinfo, 0);
+	match_result_check(rsinfo->setDesc, MATCH_PAYMENTS_COLS, false,
+					   "match_payments");
 
 	match_resolve_table(&pay, "payments", payments, partition_by);
 	match_resolve_table(&acc, "accruals", accruals, partition_by);
