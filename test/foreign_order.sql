@@ -75,18 +75,26 @@ SELECT results_eq(
 	$$VALUES (10::bigint, 1::bigint), (11, 2), (12, NULL)$$,
 	'local tables: payments 10 and 11 find their accruals');
 
+-- per-account results, in payment order
+CREATE FUNCTION pg_temp.keyed(payments text, accruals text, strategy text)
+RETURNS SETOF record LANGUAGE sql AS $$
+	SELECT * FROM match_payments(payments, accruals, strategy, 'acct')
+	ORDER BY payment_id
+$$;
+CREATE FUNCTION pg_temp.same_as_local(payments text, accruals text,
+	strategy text, description text) RETURNS text LANGUAGE sql AS $$
+	SELECT results_eq(
+		format('SELECT * FROM pg_temp.keyed(%L, %L, %L) AS r(p bigint, a bigint, m text, k text)',
+			payments, accruals, strategy),
+		format('SELECT * FROM pg_temp.keyed(%L, %L, %L) AS r(p bigint, a bigint, m text, k text)',
+			'fo.payment', 'fo.accrual', strategy),
+		description)
+$$;
+
 -- grouped in memory, the keys are compared here: the local result
-SELECT results_eq(
-	$$SELECT * FROM match_payments('fo.icu_payment', 'fo.icu_accrual',
-		partition_by => 'acct') ORDER BY payment_id$$,
-	$$SELECT * FROM match_payments('fo.payment', 'fo.accrual',
-		partition_by => 'acct') ORDER BY payment_id$$,
+SELECT pg_temp.same_as_local('fo.icu_payment', 'fo.icu_accrual', 'sequential',
 	'grouped in memory, foreign tables of another collation give the local result');
-SELECT results_eq(
-	$$SELECT * FROM match_payments('fo.payment', 'fo.icu_accrual', 'month_first',
-		'acct') ORDER BY payment_id$$,
-	$$SELECT * FROM match_payments('fo.payment', 'fo.accrual', 'month_first',
-		'acct') ORDER BY payment_id$$,
+SELECT pg_temp.same_as_local('fo.payment', 'fo.icu_accrual', 'month_first',
 	'grouped in memory, a foreign table of another collation and a local one give the local result');
 
 -- read ordered by key, the remote server sorts the keys its own way: an
@@ -112,17 +120,9 @@ SELECT results_eq(
 	'without partition_by, foreign tables give the local result');
 
 -- a remote database with the local collation
-SELECT results_eq(
-	$$SELECT * FROM match_payments('fo.same_payment', 'fo.same_accrual',
-		partition_by => 'acct') ORDER BY payment_id$$,
-	$$SELECT * FROM match_payments('fo.payment', 'fo.accrual',
-		partition_by => 'acct') ORDER BY payment_id$$,
+SELECT pg_temp.same_as_local('fo.same_payment', 'fo.same_accrual', 'sequential',
 	'foreign tables with the local collation give the local result');
-SELECT results_eq(
-	$$SELECT * FROM match_payments('fo.same_payment', 'fo.accrual', 'month_first',
-		'acct') ORDER BY payment_id$$,
-	$$SELECT * FROM match_payments('fo.payment', 'fo.accrual', 'month_first',
-		'acct') ORDER BY payment_id$$,
+SELECT pg_temp.same_as_local('fo.same_payment', 'fo.accrual', 'month_first',
 	'a foreign and a local table with one collation give the local result');
 SELECT is((SELECT count(*) FROM match_payments('fo.same_payment', 'fo.same_accrual',
 		partition_by => 'acct') WHERE accrual_id IS NOT NULL), 2::bigint,

@@ -86,20 +86,24 @@ END $$;
 CREATE TEMP TABLE expected AS
 SELECT s AS strategy, r.* FROM unnest(ARRAY['sequential', 'month_first']) s,
 	LATERAL pg_temp.per_key(s) r;
+-- both strategies per account, sequential first
+CREATE FUNCTION pg_temp.both_strategies(payments text, accruals text)
+RETURNS TABLE (strategy text, payment_id bigint, accrual_id bigint,
+			   matched_by text, partition_key text)
+LANGUAGE sql AS $$
+	SELECT s, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
+		LATERAL match_payments(payments, accruals, s, 'account_id') m
+$$;
 CREATE TEMP TABLE result AS
-SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
-	LATERAL match_payments('payment', 'accrual', s, 'account_id') m;
+SELECT * FROM pg_temp.both_strategies('payment', 'accrual');
 CREATE TEMP TABLE result_text AS
-SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
-	LATERAL match_payments('payment_text', 'accrual_text', s, 'account_id') m;
+SELECT * FROM pg_temp.both_strategies('payment_text', 'accrual_text');
 -- the same, read ordered by key instead of grouped in memory
 SET accmatch.group_in_memory = off;
 CREATE TEMP TABLE result_ordered AS
-SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
-	LATERAL match_payments('payment', 'accrual', s, 'account_id') m;
+SELECT * FROM pg_temp.both_strategies('payment', 'accrual');
 CREATE TEMP TABLE result_text_ordered AS
-SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
-	LATERAL match_payments('payment_text', 'accrual_text', s, 'account_id') m;
+SELECT * FROM pg_temp.both_strategies('payment_text', 'accrual_text');
 RESET accmatch.group_in_memory;
 
 SELECT bag_eq(
