@@ -143,16 +143,16 @@ for n in shard0 shard1; do
 		CREATE INDEX ON payment (account_id);
 		CREATE VIEW accrual_of_account AS
 		SELECT * FROM accrual
-		WHERE account_id = current_setting('accmatch.account_id')::int;
+		WHERE account_id = current_setting('shard.account_id')::int;
 		CREATE VIEW payment_of_account AS
 		SELECT * FROM payment
-		WHERE account_id = current_setting('accmatch.account_id')::int;
+		WHERE account_id = current_setting('shard.account_id')::int;
 		CREATE FUNCTION match_account(i_account_id int, i_strategy text,
 			OUT payment_id bigint, OUT accrual_id bigint,
 			OUT matched_by text, OUT partition_key text)
 		RETURNS SETOF record LANGUAGE plpgsql AS $$
 		BEGIN
-			PERFORM set_config('accmatch.account_id', i_account_id::text, true);
+			PERFORM set_config('shard.account_id', i_account_id::text, true);
 			RETURN QUERY SELECT * FROM match_payments('payment_of_account',
 				'accrual_of_account', i_strategy, 'account_id');
 		END $$;
