@@ -165,6 +165,8 @@ extern int32 month_map_number_key(MonthMap *map, Datum value);
 extern void month_map_values(MonthMap *map, Datum *values);
 extern bool match_spelling_precedes(Datum a, Datum b, bool byval,
 									int16 typlen);
+extern Datum match_copy_value(Datum value, bool byval, int16 typlen,
+							  MemoryContext cxt);
 
 /* ---- reading the tables (match_input.c) ---- */
 

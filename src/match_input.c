@@ -196,6 +196,7 @@ match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
 							in->key_type == INT4OID ||
 							in->key_type == INT8OID ||
 							in->key_type == DATEOID);
+			in->key_value = match_value_fn(in->key_type);
 		}
 		else
 		{
@@ -231,14 +232,8 @@ group_done(MatchInput *in, MatchGroup *group, int64 held_rows)
 static Datum
 copy_key(MatchInput *in, Datum key)
 {
-	MemoryContext old = MemoryContextSwitchTo(in->key_cxt);
-
-	if (in->key_typlen == -1)
-		key = PointerGetDatum(PG_DETOAST_DATUM_COPY(key));
-	else
-		key = datumCopy(key, in->key_typbyval, in->key_typlen);
-	MemoryContextSwitchTo(old);
-	return key;
+	return match_copy_value(key, in->key_typbyval, in->key_typlen,
+							in->key_cxt);
 }
 
 /*
@@ -342,8 +337,7 @@ match_input_key_row(MatchInput *in, MatchRow *row, Datum key, bool isnull)
 		return;
 	}
 
-	value = (in->key_type == INT8OID) ? DatumGetInt64(key) :
-		(in->key_type == INT2OID) ? DatumGetInt16(key) : DatumGetInt32(key);
+	value = in->key_value(key);
 	if (value >= PG_INT32_MIN && value <= PG_INT32_MAX)
 	{
 		row->match = (int32) value;

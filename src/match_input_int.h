@@ -17,6 +17,8 @@
 /* Turns a column's Datum into the int64 a MatchRow keeps. */
 typedef int64 (*MatchValueFn) (Datum value);
 
+extern MatchValueFn match_value_fn(Oid type);
+
 /* Streams one table's rows through an SPI cursor, a batch at a time. */
 typedef struct MatchReader
 {
@@ -63,6 +65,7 @@ struct MatchInput
 	/* partition_by grouped in memory (see match_input_next()) */
 	bool		grouped;
 	Oid			key_type;
+	MatchValueFn key_value;		/* keys_raw: the key as an integer */
 	MonthMap   *keys;			/* numbers the keys as rows are read */
 	bool		keys_raw;		/* integer keys kept as they are, not
 								 * numbered (see match_input_key_row()) */

@@ -220,23 +220,33 @@ month_map_count(MonthMap *map)
 }
 
 /*
- * Our own copy of a month value: the tuple holding it goes away.
+ * A copy of a value in cxt, detoasted, for keeping beyond the tuple that
+ * holds it (a month here, a partition key in match_input.c).
  */
-static Datum
-month_copy(MonthMap *map, Datum value)
+Datum
+match_copy_value(Datum value, bool byval, int16 typlen, MemoryContext cxt)
 {
 	MemoryContext old;
 	Datum		copy;
 
-	if (map->byval)
+	if (byval)
 		return value;
-	old = MemoryContextSwitchTo(map->cxt);
-	if (map->typlen == -1)
+	old = MemoryContextSwitchTo(cxt);
+	if (typlen == -1)
 		copy = PointerGetDatum(PG_DETOAST_DATUM_COPY(value));
 	else
-		copy = datumCopy(value, false, map->typlen);
+		copy = datumCopy(value, false, typlen);
 	MemoryContextSwitchTo(old);
 	return copy;
+}
+
+/*
+ * Our own copy of a month value: the tuple holding it goes away.
+ */
+static inline Datum
+month_copy(MonthMap *map, Datum value)
+{
+	return match_copy_value(value, map->byval, map->typlen, map->cxt);
 }
 
 /*

@@ -61,8 +61,8 @@ MATCH_VALUE_FN(int8_value, DatumGetInt64)
  * The converter of an id or date column of the given (base) type:
  * timestamps and timestamptz are int64 already.
  */
-static MatchValueFn
-value_fn(Oid type)
+MatchValueFn
+match_value_fn(Oid type)
 {
 	switch (type)
 	{
@@ -94,8 +94,8 @@ match_reader_open(MatchTable *t, const char *partition_by, MemoryContext cxt)
 	r->cxt = cxt;
 	r->batch_cxt = AllocSetContextCreate(cxt, "accmatch batch",
 										 ALLOCSET_DEFAULT_SIZES);
-	r->id_value = value_fn(t->id_type);
-	r->date_value = value_fn(t->date_type);
+	r->id_value = match_value_fn(t->id_type);
+	r->date_value = match_value_fn(t->date_type);
 
 	initStringInfo(&query);
 	appendStringInfo(&query, "SELECT id, date, month");
