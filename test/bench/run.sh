@@ -87,9 +87,11 @@ for s in "${size_list[@]}"; do
 	[ "$n" -ge 100 ] && [ "$n" -le 100000000 ] || { echo "run.sh: size '$s' out of range" >&2; exit 2; }
 done
 
-# Server settings of the throwaway cluster.  shared_buffers stays small so
-# that the backend's VmHWM reflects its own memory: tables larger than a
-# quarter of it are scanned through a small ring of buffers.  work_mem is
+# Server settings of the throwaway cluster.  shared_buffers stays small:
+# tables larger than a quarter of it are scanned through a small ring of
+# buffers, and each measured backend first reads a table twice its size
+# into it, so that its VmHWM then grows by its own memory only (see
+# sql/measure_begin.sql).  work_mem is
 # the same for every contender (the floor's sorts and match_payments()'s
 # result store both obey it).  jit is off to keep timings steady.
 settings=(
@@ -144,21 +146,21 @@ measure() {
 	local section=$1 contender=$2 ord=$3 is_floor=$4 size=$5 n=$6 nrows=$7
 	local rep=$8 expected=$9 file=${10}
 	shift 10
-	local out secs kb result
+	local out secs kb result shkb
 	out=$(q "$@" -f "$sql/$file.sql" | grep '^measured|') || {
 		echo "run.sh: $contender at $size failed" >&2
 		exit 1
 	}
-	IFS='|' read -r _ secs kb result <<<"$out"
+	IFS='|' read -r _ secs kb result shkb <<<"$out"
 	printf '  %-40s %6s rep %d: %8.3f s  %8.1f MB\n' "$contender" "$size" "$rep" \
 		"$secs" "$(awk -v kb="$kb" 'BEGIN { print kb / 1024 }')"
 	q -v section="$section" -v contender="$contender" -v ord="$ord" \
 		-v is_floor="$is_floor" -v size="$size" -v n="$n" -v nrows="$nrows" \
-		-v rep="$rep" -v secs="$secs" -v kb="$kb" -v expected="$expected" \
-		-v result="$result" <<-'EOF'
+		-v rep="$rep" -v secs="$secs" -v kb="$kb" -v shkb="$shkb" \
+		-v expected="$expected" -v result="$result" <<-'EOF'
 		INSERT INTO bench.result
 		VALUES (:'section', :'contender', :'ord', :'is_floor', :'size', :'n',
-				:'nrows', :'rep', :'secs', :'kb', :'expected', :'result');
+				:'nrows', :'rep', :'secs', :'kb', :'shkb', :'expected', :'result');
 	EOF
 }
 

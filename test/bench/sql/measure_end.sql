@@ -1,7 +1,8 @@
--- measure_end.sql: print "measured|seconds|peak memory growth in kB|result"
--- for the query run since measure_begin.sql, which left its result in
--- :bench_out.
+-- measure_end.sql: print "measured|seconds|peak memory growth in kB|result|
+-- shared memory newly mapped in kB" for the query run since
+-- measure_begin.sql, which left its result in :bench_out.
 SELECT 'measured',
 	extract(epoch FROM clock_timestamp() - :'bench_t0'::timestamptz),
 	bench.hwm_kb() - :bench_hwm0,
-	:'bench_out';
+	:'bench_out',
+	bench.shmem_kb() - :bench_shmem0;

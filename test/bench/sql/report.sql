@@ -7,11 +7,13 @@
 \echo
 \echo 'Results (median of the repetitions; x floor = median / median of the section''s floor at that size;'
 \echo ' x bare read = median / median of reading both tables at that size, matching only;'
-\echo ' peak MB = largest growth of the backend''s VmHWM during the query; B/row = that growth / input rows)'
+\echo ' peak MB = largest growth of the backend''s VmHWM during the query, every buffer of shared_buffers'
+\echo ' having been touched before it; B/row = that growth / input rows; shared MB = largest growth of the'
+\echo ' shared memory the backend maps during the query, included in peak MB)'
 WITH med AS (
 	SELECT section, contender, ord, is_floor, size, n, nrows, count(*) AS reps,
 		percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS secs,
-		max(hwm_kb) AS hwm_kb
+		max(hwm_kb) AS hwm_kb, max(shmem_kb) AS shmem_kb
 	FROM bench.result
 	GROUP BY section, contender, ord, is_floor, size, n, nrows
 )
@@ -20,7 +22,8 @@ SELECT m.section, m.contender, m.size, m.nrows AS "input rows", m.reps,
 	round((m.secs / nullif(f.secs, 0))::numeric, 2) AS "x floor",
 	round((m.secs / nullif(b.secs, 0))::numeric, 2) AS "x bare read",
 	round(m.hwm_kb / 1024.0, 1) AS "peak MB",
-	round(m.hwm_kb * 1024.0 / m.nrows, 1) AS "B/row"
+	round(m.hwm_kb * 1024.0 / m.nrows, 1) AS "B/row",
+	round(m.shmem_kb / 1024.0, 1) AS "shared MB"
 FROM med m
 LEFT JOIN med f ON f.is_floor AND f.section = m.section AND f.n = m.n
 LEFT JOIN med b ON b.contender = 'bare read of both tables' AND b.section = m.section

@@ -1,10 +1,12 @@
 -- setup.sql: the benchmark's helpers, in schema bench: a seeded uniform
--- number generator, the backend's peak memory, the result table, and the
+-- number generator, the backend's peak memory and the table that maps
+-- shared_buffers before it is measured, the result table, and the
 -- PL/pgSQL loops that a developer writes first for payment matching and
 -- allocation.
 
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS accmatch;
+CREATE EXTENSION IF NOT EXISTS pg_prewarm;
 CREATE SCHEMA IF NOT EXISTS bench;
 
 -- A uniform number in [0, 1) for row i and stream k under the given seed:
@@ -26,6 +28,32 @@ AS $$
 	SELECT substring(pg_read_file('/proc/self/status') FROM 'VmHWM:\s*(\d+)')::bigint
 $$;
 
+-- Shared memory the backend process running this has mapped (RssShmem, in
+-- kB): pages of shared_buffers count in its VmHWM once it touches them.
+CREATE OR REPLACE FUNCTION bench.shmem_kb()
+RETURNS bigint
+LANGUAGE sql VOLATILE
+AS $$
+	SELECT substring(pg_read_file('/proc/self/status') FROM 'RssShmem:\s*(\d+)')::bigint
+$$;
+
+-- A table of twice as many pages as shared_buffers holds, four rows to a
+-- page (the values stay uncompressed in line).  measure_begin.sql reads it
+-- into shared_buffers, so that the measuring backend has touched every
+-- buffer before its peak memory is noted.
+DO $$
+DECLARE
+	buffers bigint := (SELECT setting::bigint FROM pg_settings
+					   WHERE name = 'shared_buffers');
+BEGIN
+	IF to_regclass('bench.filler') IS NULL THEN
+		CREATE TABLE bench.filler WITH (autovacuum_enabled = off) AS
+		SELECT i, repeat('x', 1900) AS pad
+		FROM generate_series(1, 8 * buffers) AS i;
+	END IF;
+END
+$$;
+
 -- One row per measured run.
 CREATE TABLE IF NOT EXISTS bench.result (
 	section text NOT NULL,			-- matching, summary, documents, types
@@ -38,6 +66,7 @@ CREATE TABLE IF NOT EXISTS bench.result (
 	rep int NOT NULL,
 	secs float8 NOT NULL,
 	hwm_kb bigint NOT NULL,			-- VmHWM after minus VmHWM before
+	shmem_kb bigint NOT NULL,		-- RssShmem after minus RssShmem before
 	expected bigint NOT NULL,		-- what the query must return
 	result bigint NOT NULL			-- what it returned
 );
