@@ -179,9 +179,14 @@ ORDER BY x.created_at, r.pos;
 --
 
 -- From SQL they cannot even be called, as no value of type internal can be
--- written.
-SELECT state, message, detail FROM try_sql($$SELECT action_summary_trans(NULL, 'read', '2016-01-01T00:00:00Z')$$);
-SELECT state, message, detail FROM try_sql($$SELECT action_summary_combine(NULL, NULL)$$);
+-- written: PostgreSQL finds no such function (42883).  Older minor releases
+-- (15.18, for one) take the untyped NULL as internal and call the C
+-- function, which refuses to run outside the aggregate (0A000).  Either
+-- way the call fails, which is what is checked here.
+SELECT state IN ('42883', '0A000') AS refused
+FROM try_sql($$SELECT action_summary_trans(NULL, 'read', '2016-01-01T00:00:00Z')$$);
+SELECT state IN ('42883', '0A000') AS refused
+FROM try_sql($$SELECT action_summary_combine(NULL, NULL)$$);
 
 -- Reached through other signatures, the C functions check their caller.
 CREATE SCHEMA probe;
