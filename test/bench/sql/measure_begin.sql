@@ -11,5 +11,5 @@
 -- query's own memory.  measure_end.sql reports what shared memory the
 -- query still mapped (RssShmem growth), to show that this held.
 SELECT pg_prewarm('bench.filler') AS bench_prewarmed \gset
-SELECT bench.hwm_kb() AS bench_hwm0, bench.shmem_kb() AS bench_shmem0 \gset
+SELECT bench.status_kb('VmHWM') AS bench_hwm0, bench.status_kb('RssShmem') AS bench_shmem0 \gset
 SELECT clock_timestamp() AS bench_t0 \gset

@@ -3,6 +3,6 @@
 -- measure_begin.sql, which left its result in :bench_out.
 SELECT 'measured',
 	extract(epoch FROM clock_timestamp() - :'bench_t0'::timestamptz),
-	bench.hwm_kb() - :bench_hwm0,
+	bench.status_kb('VmHWM') - :bench_hwm0,
 	:'bench_out',
-	bench.shmem_kb() - :bench_shmem0;
+	bench.status_kb('RssShmem') - :bench_shmem0;

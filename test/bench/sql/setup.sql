@@ -20,21 +20,14 @@ AS $$
 		/ 281474976710656
 $$;
 
--- Peak resident memory (VmHWM, in kB) of the backend process running this.
-CREATE OR REPLACE FUNCTION bench.hwm_kb()
+-- A field, in kB, of the status of the backend process running this:
+-- VmHWM, its peak resident memory, or RssShmem, the shared memory it has
+-- mapped (pages of shared_buffers count in VmHWM once it touches them).
+CREATE OR REPLACE FUNCTION bench.status_kb(field text)
 RETURNS bigint
 LANGUAGE sql VOLATILE
 AS $$
-	SELECT substring(pg_read_file('/proc/self/status') FROM 'VmHWM:\s*(\d+)')::bigint
-$$;
-
--- Shared memory the backend process running this has mapped (RssShmem, in
--- kB): pages of shared_buffers count in its VmHWM once it touches them.
-CREATE OR REPLACE FUNCTION bench.shmem_kb()
-RETURNS bigint
-LANGUAGE sql VOLATILE
-AS $$
-	SELECT substring(pg_read_file('/proc/self/status') FROM 'RssShmem:\s*(\d+)')::bigint
+	SELECT substring(pg_read_file('/proc/self/status') FROM field || ':\s*(\d+)')::bigint
 $$;
 
 -- A table of twice as many pages as shared_buffers holds, four rows to a
