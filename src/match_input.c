@@ -184,7 +184,6 @@ match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
 		getTypeOutputInfo(pay->key_type, &in->key_out, &isvarlena);
 		get_typlenbyval(pay->key_type, &in->key_typlen, &in->key_typbyval);
 
-		in->key_type = pay->key_type;
 		in->grouped = group_in_memory(in, pay, acc);
 		elog(DEBUG1, "accmatch: %s by \"%s\"",
 			 in->grouped ? "grouping rows in memory" : "reading rows ordered",
@@ -192,11 +191,11 @@ match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
 		if (in->grouped)
 		{
 			in->keys = month_map_create(cxt, pay->key_type, in->key_coll);
-			in->keys_raw = (in->key_type == INT2OID ||
-							in->key_type == INT4OID ||
-							in->key_type == INT8OID ||
-							in->key_type == DATEOID);
-			in->key_value = match_value_fn(in->key_type);
+			in->keys_raw = (pay->key_type == INT2OID ||
+							pay->key_type == INT4OID ||
+							pay->key_type == INT8OID ||
+							pay->key_type == DATEOID);
+			in->key_value = match_value_fn(pay->key_type);
 		}
 		else
 		{
@@ -269,7 +268,7 @@ match_input_spell_key(MatchInput *in, Datum key)
 static Datum
 raw_key_datum(MatchInput *in, int64 value)
 {
-	switch (in->key_type)
+	switch (in->pay->table->key_type)
 	{
 		case INT2OID:
 			return Int16GetDatum((int16) value);
@@ -293,20 +292,28 @@ row_has_key(const MatchRow *row)
 }
 
 /*
- * Number the raw keys of rows through the hash table: keys_raw gives way
- * when a bigint key does not fit in match.
+ * Stop keeping integer keys raw: number the keys of the rows of both
+ * tables read so far through the hash table instead, as rows read from now
+ * on will be.  Done when a bigint key does not fit in match, or when the
+ * keys span too wide a range to be grouped by counting.
  */
 static void
-number_raw_keys(MatchInput *in, MatchRows *rows, int64 upto)
+number_raw_keys(MatchInput *in, MatchRows *acc, MatchRows *pay)
 {
-	for (int64 i = 0; i < upto; i++)
-	{
-		MatchRow   *row = &rows->rows[i];
+	MatchRows  *tables[2] = {acc, pay};
 
-		if (row_has_key(row))
-			row->match = month_map_number_key(in->keys,
-											  raw_key_datum(in, row->match));
+	for (int t = 0; t < 2; t++)
+	{
+		for (int64 i = 0; i < tables[t]->n; i++)
+		{
+			MatchRow   *row = &tables[t]->rows[i];
+
+			if (row_has_key(row))
+				row->match = month_map_number_key(in->keys,
+												  raw_key_datum(in, row->match));
+		}
 	}
+	in->keys_raw = false;
 }
 
 /*
@@ -347,9 +354,7 @@ match_input_key_row(MatchInput *in, MatchRow *row, Datum key, bool isnull)
 	/* a bigint too wide: number every key so far through the hash table */
 	month = row->month;
 	row->month = GROUPED_NULL_KEY;	/* this row's key is not raw: skip it */
-	number_raw_keys(in, &in->reading->acc, in->reading->acc.n);
-	number_raw_keys(in, &in->reading->pay, in->reading->pay.n);
-	in->keys_raw = false;
+	number_raw_keys(in, &in->reading->acc, &in->reading->pay);
 	row->month = month;
 	row->match = month_map_number_key(in->keys, key);
 }
@@ -467,7 +472,8 @@ group_raw_keys(MatchInput *in, MatchRows *acc, MatchRows *pay)
 static void
 group_hashed_keys(MatchInput *in, MatchRows *acc, MatchRows *pay)
 {
-	TypeCacheEntry *tc = lookup_type_cache(in->key_type, TYPECACHE_LT_OPR);
+	TypeCacheEntry *tc = lookup_type_cache(in->pay->table->key_type,
+										   TYPECACHE_LT_OPR);
 	SortSupportData ssup;
 	int32		nkeys = month_map_count(in->keys);
 	Datum	   *values;
@@ -522,11 +528,7 @@ read_and_group(MatchInput *in, MatchGroup *group)
 	in->amount_scale = group->amount_scale;
 
 	if (in->keys_raw && !group_raw_keys(in, &in->acc_all, &in->pay_all))
-	{
-		number_raw_keys(in, &in->acc_all, in->acc_all.n);
-		number_raw_keys(in, &in->pay_all, in->pay_all.n);
-		in->keys_raw = false;
-	}
+		number_raw_keys(in, &in->acc_all, &in->pay_all);
 	if (!in->keys_raw)
 		group_hashed_keys(in, &in->acc_all, &in->pay_all);
 
@@ -536,7 +538,6 @@ read_and_group(MatchInput *in, MatchGroup *group)
 									MCXT_ALLOC_HUGE);
 	match_group_by_key(&in->acc_all, in->ngroups, in->acc_start);
 	match_group_by_key(&in->pay_all, in->ngroups, in->pay_start);
-	in->grouped_read = true;
 	MemoryContextSwitchTo(old);
 }
 
@@ -563,8 +564,9 @@ next_grouped(MatchInput *in, MatchGroup *group)
 {
 	int32		g;
 
-	if (!in->grouped_read)
+	if (in->pay_start == NULL)
 	{
+		/* the first call: read both tables and group them */
 		group->pay.n = 0;
 		group->acc.n = 0;
 		group->amount_scale = 0;

@@ -64,16 +64,15 @@ struct MatchInput
 
 	/* partition_by grouped in memory (see match_input_next()) */
 	bool		grouped;
-	Oid			key_type;
 	MatchValueFn key_value;		/* keys_raw: the key as an integer */
 	MonthMap   *keys;			/* numbers the keys as rows are read */
 	bool		keys_raw;		/* integer keys kept as they are, not
 								 * numbered (see match_input_key_row()) */
 	MatchGroup *reading;		/* the arrays being read into */
-	bool		grouped_read;	/* both tables are read and grouped */
 	MatchRows	pay_all;		/* every row of each table, by group */
 	MatchRows	acc_all;
-	int32	   *pay_start;		/* group g: rows [start[g], start[g + 1]) */
+	int32	   *pay_start;		/* group g: rows [start[g], start[g + 1]);
+								 * NULL until both tables are grouped */
 	int32	   *acc_start;
 	Datum	   *key_values;		/* group g's key; the last group's is NULL */
 	int32		ngroups;

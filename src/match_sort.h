@@ -23,14 +23,15 @@
  *-------------------------------------------------------------------------
  */
 
+/* The bucket of a row: its key less base, shifted right by shift. */
+#define MS_BUCKET(row, key, base, shift) \
+	((int32) (((uint64) row_key(&(row), key) - (uint64) (base)) >> (shift)))
+
 /*
  * A parameter and an argument that exist only with amounts, and moves of
  * a row (r[i]) with its amount (a[i]): MS_KEEP declares tmp, a copy of
  * row i, MS_PUT stores it back at i.
  */
-/* The bucket of a row: its key less base, shifted right by shift. */
-#define MS_BUCKET(row, key, base, shift) \
-	((int32) (((uint64) row_key(&(row), key) - (uint64) (base)) >> (shift)))
 
 #ifdef MS_AMOUNTS
 #define MS_PARAM(name)		, int64 *name
