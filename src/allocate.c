@@ -22,12 +22,6 @@ PG_FUNCTION_INFO_V1(allocate_payments);
 
 #define ALLOCATE_PAYMENTS_COLS	5
 
-/* Kinds of result row: matched_by 'month', 'oldest', or unallocated. */
-#define ALLOC_BY_MONTH		0
-#define ALLOC_BY_OLDEST		1
-#define ALLOC_UNALLOCATED	2
-#define ALLOC_KINDS			3
-
 /* Lengths of an amount's stored form: 2 bytes, then 2 per digit. */
 #define ALLOC_LENGTHS		(AMOUNT_NUMERIC_MAX / 2)
 
@@ -41,14 +35,12 @@ typedef struct AllocOutput
 	bool		key_isnull;
 	int			scale;			/* of the group's amounts */
 	/* the group's result rows by kind and length of the amount's form */
-	ResultTemplate templates[ALLOC_KINDS][ALLOC_LENGTHS];
+	ResultTemplate templates[RESULT_KINDS][ALLOC_LENGTHS];
 } AllocOutput;
 
 /*
- * AllocEmit of allocate_payments(): one result row.  An allocation is
- * 'month' when payment and accrual share a month, else 'oldest': the sweep
- * takes the oldest only once no same-month accrual with a balance is left
- * to the payment (in month_first too, whose month pass came first).
+ * AllocEmit of allocate_payments(): one result row, 'month' or 'oldest'
+ * as match_result_kind() tells.
  *
  * The row is a copy of the group's template for its kind and the length of
  * its amount's stored form, formed on first use, with the ids and the
@@ -61,16 +53,8 @@ emit_row(void *arg, const MatchRow *pay, const MatchRow *acc, int64 amount)
 	AllocOutput *out = (AllocOutput *) arg;
 	char		body[AMOUNT_NUMERIC_MAX];
 	int			len = amount_numeric_body(amount, out->scale, body);
-	int			kind;
-	ResultTemplate *t;
-
-	if (acc == NULL)
-		kind = ALLOC_UNALLOCATED;
-	else if (pay->month >= 0 && acc->month == pay->month)
-		kind = ALLOC_BY_MONTH;
-	else
-		kind = ALLOC_BY_OLDEST;
-	t = &out->templates[kind][len / 2 - 1];
+	ResultKind	kind = match_result_kind(pay, acc);
+	ResultTemplate *t = &out->templates[kind][len / 2 - 1];
 
 	if (t->tuple == NULL)
 	{
@@ -81,8 +65,8 @@ emit_row(void *arg, const MatchRow *pay, const MatchRow *acc, int64 amount)
 		values[0] = Int64GetDatum(0);
 		values[1] = Int64GetDatum(0);
 		values[2] = amount_to_numeric(amount, out->scale);
-		values[3] = kind == ALLOC_BY_MONTH ? out->by_month : out->by_oldest;
-		nulls[1] = nulls[3] = (kind == ALLOC_UNALLOCATED);
+		values[3] = kind == RESULT_BY_MONTH ? out->by_month : out->by_oldest;
+		nulls[1] = nulls[3] = (kind == RESULT_NO_ACCRUAL);
 		values[4] = out->key;
 		nulls[4] = out->key_isnull;
 		match_result_form(t, out->rsinfo->setDesc, values, nulls, 3);
@@ -167,7 +151,7 @@ allocate_payments(PG_FUNCTION_ARGS)
 			CStringGetTextDatum(group.key);
 		allocate_group(&core, strategy, &group.pay, &group.acc, nacc,
 					   group.nmonths, emit_row, &out);
-		for (int k = 0; k < ALLOC_KINDS; k++)
+		for (int k = 0; k < RESULT_KINDS; k++)
 			for (int l = 0; l < ALLOC_LENGTHS; l++)
 				match_result_free(&out.templates[k][l]);
 		if (!out.key_isnull)

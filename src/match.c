@@ -220,28 +220,16 @@ put_group_rows(ReturnSetInfo *rsinfo, const MatchGroup *group,
 	TupleDesc	desc = rsinfo->setDesc;
 	bool		key_isnull = (group->key == NULL);
 	Datum		key = key_isnull ? (Datum) 0 : CStringGetTextDatum(group->key);
-	Datum		matched_by[3] = {by_month, by_oldest, (Datum) 0};
-	ResultTemplate templates[3];	/* month, oldest, none: formed when used */
+	Datum		matched_by[RESULT_KINDS] = {by_month, by_oldest, (Datum) 0};
+	ResultTemplate templates[RESULT_KINDS];	/* formed when used */
 
 	memset(templates, 0, sizeof(templates));
 	for (int64 p = 0; p < group->pay.n; p++)
 	{
 		int32		a = pay[p].match;
-		int			kind;
+		ResultKind	kind = match_result_kind(&pay[p], a < 0 ? NULL : &acc[a]);
 
 		CHECK_FOR_INTERRUPTS();
-
-		/*
-		 * A payment that took the oldest accrual had no unpaid same-month
-		 * accrual at hand, so the oldest is never of its month: the months
-		 * tell how it was matched.
-		 */
-		if (a < 0)
-			kind = 2;
-		else if (pay[p].month >= 0 && acc[a].month == pay[p].month)
-			kind = 0;
-		else
-			kind = 1;
 		if (templates[kind].tuple == NULL)
 			form_template(&templates[kind], desc, matched_by[kind], key,
 						  key_isnull);
@@ -249,7 +237,7 @@ put_group_rows(ReturnSetInfo *rsinfo, const MatchGroup *group,
 						 a < 0 ? NULL : &acc[a].id);
 	}
 
-	for (int kind = 0; kind < 3; kind++)
+	for (int kind = 0; kind < RESULT_KINDS; kind++)
 		match_result_free(&templates[kind]);
 	if (!key_isnull)
 		pfree(DatumGetPointer(key));

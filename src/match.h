@@ -234,6 +234,32 @@ extern void match_result_put(Tuplestorestate *store, ResultTemplate *t,
 							 int64 pay_id, const int64 *acc_id);
 extern void match_result_free(ResultTemplate *t);
 
+/* Kinds of result row: matched_by 'month', 'oldest', or NULL. */
+typedef enum ResultKind
+{
+	RESULT_BY_MONTH,
+	RESULT_BY_OLDEST,
+	RESULT_NO_ACCRUAL,
+	RESULT_KINDS
+} ResultKind;
+
+/*
+ * The kind of a result row of payment pay and accrual acc (NULL for none).
+ * The sweeps take the oldest accrual only once no same-month accrual with
+ * something left to pay is at hand to the payment (in month_first too,
+ * whose month pass came first), so the oldest is never of its month: the
+ * months tell how the accrual was found.
+ */
+static inline ResultKind
+match_result_kind(const MatchRow *pay, const MatchRow *acc)
+{
+	if (acc == NULL)
+		return RESULT_NO_ACCRUAL;
+	if (pay->month >= 0 && acc->month == pay->month)
+		return RESULT_BY_MONTH;
+	return RESULT_BY_OLDEST;
+}
+
 /* ---- amounts of allocate_payments() (allocate_amount.c) ---- */
 
 /* How an amount value converted to a scaled integer. */
