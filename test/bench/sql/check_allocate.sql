@@ -1,7 +1,7 @@
 -- check_allocate.sql: allocate_payments() (sequential) must give each
 -- payment rows adding up to its amount, allocate no accrual beyond its
 -- amount, only to strictly earlier accruals; with loop = 'on' (sizes up
--- to 100k) it must equal the PL/pgSQL allocation loop row for row, in
+-- to 10k) it must equal the PL/pgSQL allocation loop row for row, in
 -- order.  The data must exercise splits both ways and credit.  Raises an
 -- error (psql exits non-zero) otherwise; prints "rows|<sequential
 -- rows>|<month_first rows>", what the measured runs must return (the

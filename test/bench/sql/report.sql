@@ -9,15 +9,18 @@
 \echo ' x bare read = median / median of reading both tables at that size, matching only;'
 \echo ' peak MB = largest growth of the backend''s VmHWM during the query, every buffer of shared_buffers'
 \echo ' having been touched before it; B/row = that growth / input rows; shared MB = largest growth of the'
-\echo ' shared memory the backend maps during the query, included in peak MB)'
+\echo ' shared memory the backend maps during the query, included in peak MB; stopped = runs stopped at'
+\echo ' their time limit, whose time until then counts: the median is then a lower bound)'
 WITH med AS (
 	SELECT section, contender, ord, is_floor, size, n, nrows, count(*) AS reps,
+		count(*) FILTER (WHERE result IS NULL) AS stopped,
 		percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS secs,
 		max(hwm_kb) AS hwm_kb, max(shmem_kb) AS shmem_kb
 	FROM bench.result
 	GROUP BY section, contender, ord, is_floor, size, n, nrows
 )
 SELECT m.section, m.contender, m.size, m.nrows AS "input rows", m.reps,
+	nullif(m.stopped, 0) AS stopped,
 	round(m.secs::numeric, 3) AS "median s",
 	round((m.secs / nullif(f.secs, 0))::numeric, 2) AS "x floor",
 	round((m.secs / nullif(b.secs, 0))::numeric, 2) AS "x bare read",
@@ -130,7 +133,7 @@ WITH med AS (
 		(SELECT a.secs / m.secs FROM med a, med m WHERE a.n = 1000000 AND m.n = 1000000
 		 AND a.contender = 'allocate_payments month_first' AND m.contender = 'match_payments month_first')
 	UNION ALL
-	SELECT 16, 'allocate_payments() sequential <= 0.01x PL/pgSQL allocation loop at 100k+100k', 0.01,
+	SELECT 16, 'allocate_payments() sequential <= 0.01x PL/pgSQL allocation loop at 100k+100k (loop stopped: at most)', 0.01,
 		(SELECT a.secs / l.secs FROM med a, med l WHERE a.n = 100000 AND l.n = 100000
 		 AND a.contender = 'allocate_payments sequential' AND l.contender = 'PL/pgSQL allocation loop')
 	UNION ALL
@@ -166,8 +169,15 @@ WITH med AS (
 		 AND p.contender = 'match_payments partition_by account_id')
 )
 SELECT CASE WHEN measured IS NULL THEN 'not run'
-		WHEN measured <= limit_value THEN 'PASS' ELSE 'MISS' END AS verdict,
-	target, round(measured::numeric, 2) AS measured
+		WHEN measured <= limit_value THEN 'PASS'
+		-- against a loop stopped at its time limit the ratio is only an
+		-- upper bound: above the target it decides nothing
+		WHEN ord = 16 AND EXISTS (SELECT 1 FROM bench.result
+								  WHERE contender = 'PL/pgSQL allocation loop'
+								  AND n = 100000 AND result IS NULL)
+			THEN 'not decided'
+		ELSE 'MISS' END AS verdict,
+	target, round(measured::numeric, CASE WHEN measured < 0.1 THEN 4 ELSE 2 END) AS measured
 FROM t ORDER BY ord;
 
 -- every run of a contender must have returned what it should
