@@ -2,13 +2,16 @@
 # debian.sh: build the Debian package of accmatch and test it installed in a
 # fresh Debian root of the release it was built for.
 #
-# 1. Build: the source tree (tracked files and untracked ones git does not
-#    ignore) is copied to a temporary directory; there `apt-get build-dep ./`
-#    and `dpkg-buildpackage -us -uc -b` build postgresql-NN-accmatch for each
-#    supported PostgreSQL major (the build runs the pg_regress suite against
-#    each major itself, through pg_buildext installcheck).  This happens on
-#    this machine, for its Debian release; with DEBIAN_RELEASE=trixie (any
-#    other release) in a copy of that release's cached root instead.
+# 1. Build, as the README's package commands do: the source tree (tracked
+#    files and untracked ones git does not ignore) is copied to a directory
+#    that the user postgres cannot read, as a clone in /root is; there, as
+#    root, `apt-get build-dep ./` and `dpkg-buildpackage -us -uc -b` build
+#    postgresql-NN-accmatch for each supported PostgreSQL major (the build
+#    runs the pg_regress suite against each major itself, through
+#    pg_buildext installcheck, whose server runs as postgres).  This happens
+#    on this machine, for its Debian release, in a directory of mode 700;
+#    with DEBIAN_RELEASE=trixie (any other release) in /root/accmatch in a
+#    copy of that release's cached root instead.
 # 2. Install: the cached minimal root of that release (test/debroot.sh) is
 #    copied with cp -a, so the cached one stays as it is, and
 #    `apt-get install ./postgresql-NN-accmatch_*.deb` there pulls PostgreSQL
@@ -40,9 +43,8 @@ apt_get() {
 	DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 "$@"
 }
 
+# mode 700, as mktemp makes it: the user postgres cannot read the build
 tmp=$(mktemp -d /tmp/accmatch-debian.XXXXXX)
-# the build's test cluster runs as postgres and reads the package files
-chmod 755 "$tmp"
 root="$tmp/root"
 buildroot="$tmp/buildroot"
 # shellcheck disable=SC2317 # run by the EXIT trap
@@ -74,9 +76,25 @@ copy_source() {
 		(cd "$src" && tar --null -T - -cf -) | tar -xf - -C "$1"
 }
 
+# The build must not be readable by the user postgres, as a clone in /root
+# is not, or it would not show that the package builds from there.  Fails
+# when postgres can read debian/control in DIR; with ROOT, DIR is in ROOT.
+check_unreadable() {
+	local dir=$1 root=${2:-}
+	local cmd=(runuser -u postgres -- test -r "$dir/debian/control")
+	if [ -n "$root" ]; then
+		cmd=(debroot_run "$root" "${cmd[@]}")
+	fi
+	if "${cmd[@]}"; then
+		echo "debian: the user postgres can read the build in $root$dir," \
+			"unlike a clone in /root" >&2
+		return 1
+	fi
+}
+
 # 1. build
 start=$(date +%s)
-mkdir "$tmp/build"
+mkdir -m 700 "$tmp/build"
 echo "debian: dpkg-buildpackage -us -uc -b ($release)"
 if [ "$release" = "$host_release" ]; then
 	copy_source "$tmp/build/accmatch"
@@ -87,20 +105,27 @@ if [ "$release" = "$host_release" ]; then
 		apt_get update >/dev/null
 		apt_get build-dep -y ./ >/dev/null
 	fi
+	check_unreadable "$tmp/build/accmatch"
 	build_ok=0
 	dpkg-buildpackage -us -uc -b >"$tmp/build.log" 2>&1 || build_ok=$?
 	cd "$tmp/build"
 else
 	fresh_root "$release" "$buildroot"
-	copy_source "$buildroot/build/accmatch"
+	copy_source "$buildroot/root/accmatch"
 	build_ok=0
 	debroot_run "$buildroot" bash -euc '
 		apt-get -q -o DPkg::Lock::Timeout=600 install -y --no-install-recommends dpkg-dev
-		cd /build/accmatch
+		cd /root/accmatch
 		apt-get -q -o DPkg::Lock::Timeout=600 build-dep -y ./
-		dpkg-buildpackage -us -uc -b
 	' >"$tmp/build.log" 2>&1 || build_ok=$?
-	cp "$buildroot"/build/*.deb "$tmp/build/" 2>/dev/null || true
+	if [ "$build_ok" -eq 0 ]; then
+		check_unreadable /root/accmatch "$buildroot"
+		debroot_run "$buildroot" bash -euc '
+			cd /root/accmatch
+			dpkg-buildpackage -us -uc -b
+		' >>"$tmp/build.log" 2>&1 || build_ok=$?
+	fi
+	cp "$buildroot"/root/*.deb "$tmp/build/" 2>/dev/null || true
 	debroot_umount "$buildroot"
 	[ "$build_ok" -ne 0 ] || rm -rf --one-file-system "$buildroot"
 	cd "$tmp/build"
