@@ -6,9 +6,13 @@ MATCH_OBJS = \
 	src/match.o \
 	src/match_catalog.o \
 	src/match_core.o \
+	src/match_ids.o \
 	src/match_input.o \
+	src/match_keys.o \
 	src/match_months.o \
-	src/match_reader.o
+	src/match_result.o \
+	src/match_rows.o \
+	src/match_spill.o
 ALLOCATE_OBJS = \
 	src/allocate.o \
 	src/allocate_amount.o \
@@ -23,7 +27,8 @@ OBJS = \
 	src/created_at.o
 
 EXTENSION = accmatch
-DATA = accmatch--1.0.sql accmatch--1.0--1.1.sql accmatch--1.1.sql
+DATA = accmatch--1.0.sql accmatch--1.0--1.1.sql accmatch--1.1.sql \
+	accmatch--1.1--1.2.sql accmatch--1.2.sql
 
 REGRESS = setup upgrade match_rules match_errors match_types match_partition allocate_rules allocate_errors summary documents summary_parallel cleanup
 # results/ goes under REGRESS_OUTPUTDIR (test/valgrind.sh points it elsewhere)
@@ -40,7 +45,8 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(MATCH_OBJS) $(ALLOCATE_OBJS): src/match.h
-src/match_input.o src/match_reader.o: src/match_input_int.h
+src/match_input.o src/match_keys.o src/match_rows.o src/match_spill.o: src/match_input_int.h
+src/match_ids.o src/match_keys.o src/match_rows.o: src/compat.h
 src/match_core.o: src/match_sort.h
 src/summary.o src/summary_agg.o src/summary_json.o: src/summary.h src/summary_int.h
 src/summary.o src/summary_agg.o: src/compat.h

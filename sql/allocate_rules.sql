@@ -228,18 +228,28 @@ SELECT * FROM allocate_payments('pay_p', 'acc_p', 'month_first', 'account_id');
 ALTER TABLE acc_p ALTER COLUMN account_id TYPE text;
 ALTER TABLE pay_p ALTER COLUMN account_id TYPE text;
 SELECT * FROM allocate_payments('pay_p', 'acc_p', partition_by => 'account_id');
--- numeric(10,2) on both sides fixes every amount's scale, so the rows were
--- grouped in memory; read ordered by key they give the same rows.  Plain
--- numeric, whose scale each account takes from its own amounts, is always
--- read ordered by key.
+-- numeric(10,2) on both sides fixes every amount's scale; plain numeric,
+-- whose scale each account takes from its own amounts, gives the same
+-- rows.  Held in batches (accmatch.partition_work_mem), the same rows too.
 SET client_min_messages = debug1;
 SELECT count(*) FROM allocate_payments('pay_p', 'acc_p', partition_by => 'account_id');
-SET accmatch.group_in_memory = off;
+SET accmatch.partition_work_mem = '64kB';
 SELECT * FROM allocate_payments('pay_p', 'acc_p', partition_by => 'account_id');
-RESET accmatch.group_in_memory;
+RESET accmatch.partition_work_mem;
 ALTER TABLE pay_p ALTER COLUMN amount TYPE numeric;
 SELECT count(*) FROM allocate_payments('pay_p', 'acc_p', partition_by => 'account_id');
 RESET client_min_messages;
+-- each account its own scale: account 2's amounts become 3 decimals, the
+-- others keep 2, in memory and in batches
+UPDATE pay_p SET amount = amount + 0.001 WHERE account_id = '2' AND id = 11;
+SELECT partition_key, array_agg(DISTINCT scale(amount)) AS scales
+FROM allocate_payments('pay_p', 'acc_p', partition_by => 'account_id')
+GROUP BY 1 ORDER BY 1;
+SET accmatch.partition_work_mem = '64kB';
+SELECT partition_key, array_agg(DISTINCT scale(amount)) AS scales
+FROM allocate_payments('pay_p', 'acc_p', partition_by => 'account_id')
+GROUP BY 1 ORDER BY 1;
+RESET accmatch.partition_work_mem;
 
 DROP TABLE accrual, payment, acc_int, pay_num, pay_num2, acc_big, pay_big,
 	acc_small, acc_wide, pay_wide, acc_named, pay_named, acc_ts, pay_ts,

@@ -13,7 +13,14 @@ SELECT try($$SELECT * FROM match_payments()$$);
 
 -- missing tables: 42P01
 SELECT try($$SELECT * FROM match_payments('no_such_payment')$$);
+-- a schema that does not exist: 3F000, from PostgreSQL's regclass input
+-- (match_payments_by_name(), 1.1's function, says 42P01)
 SELECT try($$SELECT * FROM match_payments('payment', 'no_schema.accrual')$$);
+SELECT try($$SELECT * FROM match_payments_by_name('payment', 'no_schema.accrual')$$);
+-- names as text values are cast when the call runs, with the same errors
+SELECT try($$SELECT * FROM match_payments('no_such_payment'::text)$$);
+SELECT try(format($$SELECT count(*) FROM match_payments(%L::text, %L::text)$$,
+	'payment', 'accrual'));
 -- strings that are not relation names: 42602, 42601
 SELECT try($$SELECT * FROM match_payments('payment; DROP TABLE accrual')$$);
 SELECT try($$SELECT * FROM match_payments('a.b.c.d')$$);

@@ -109,24 +109,32 @@ SELECT * FROM match_payments('pay_t', 'acc_t', 'month_first', 'account_id')
 ORDER BY payment_id;
 
 --
--- Two ways to read: rows grouped in memory by key when the planner expects
--- both tables to fit in work_mem * hash_mem_multiplier (and the key type
--- can be hashed), else both tables ordered by the key, one account at a
--- time.  accmatch.group_in_memory = off always takes the second.  The
--- answers are the same.
+-- Two ways to hold the rows: grouped in memory (the default), or, when
+-- accmatch.partition_work_mem bounds the memory and the rows need more, in
+-- batches of key ranges on temporary files, one batch in memory at a
+-- time.  Neither relies on the order rows are read in.  The answers are
+-- the same, in the same order.
 --
 SET client_min_messages = debug1;
 SELECT count(*) FROM match_payments('pay_t', 'acc_t', 'sequential', 'account_id');
+-- accmatch.group_in_memory is kept from 1.1 and has no effect
 SET accmatch.group_in_memory = off;
 SELECT count(*) FROM match_payments('pay_t', 'acc_t', 'sequential', 'account_id');
 RESET accmatch.group_in_memory;
--- money has no hash function: always read ordered
+-- money has no hash function: its keys are numbered in a search tree
 CREATE TABLE acc_m (id int, date date, month int, account_id money);
 CREATE TABLE pay_m (id int, date date, month int, account_id money);
-SELECT count(*) FROM match_payments('pay_m', 'acc_m', 'sequential', 'account_id');
+INSERT INTO acc_m VALUES (1, '2024-01-01', 1, 2), (2, '2024-01-01', 1, 1);
+INSERT INTO pay_m VALUES (10, '2024-02-01', 1, 1), (11, '2024-02-01', 1, 2),
+	(12, '2024-02-01', 1, NULL);
+SELECT * FROM match_payments('pay_m', 'acc_m', 'sequential', 'account_id');
 RESET client_min_messages;
 DROP TABLE acc_m, pay_m;
--- 6000 rows expected, 192 kB here with their keys, do not fit in 64 kB
+-- the setting takes -1 (no limit) or at least 64kB
+SELECT try($$SET accmatch.partition_work_mem = '32kB'$$);
+SELECT try($$SET accmatch.partition_work_mem = 0$$);
+-- 6000 rows at 32 bytes do not fit in 64kB: they go to batches, the first
+-- bounds from the payment column's histogram
 CREATE TABLE acc_big AS
 SELECT g AS id, date '2024-01-01' + g % 97 AS date, g % 5 AS month,
 	g % 61 AS account_id
@@ -139,25 +147,51 @@ ANALYZE acc_big, pay_big;
 CREATE TEMP TABLE grouped AS
 SELECT s, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
 	LATERAL match_payments('pay_big', 'acc_big', s, 'account_id') m;
-SET work_mem = '64kB';
-SET hash_mem_multiplier = 1;
+SET accmatch.partition_work_mem = '64kB';
 SET client_min_messages = debug1;
 SELECT count(*) FROM match_payments('pay_big', 'acc_big', 'sequential', 'account_id');
 RESET client_min_messages;
-CREATE TEMP TABLE ordered AS
+CREATE TEMP TABLE batched AS
 SELECT s, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
 	LATERAL match_payments('pay_big', 'acc_big', s, 'account_id') m;
-RESET work_mem;
-RESET hash_mem_multiplier;
--- the same rows, both ways, and the data matches both ways and across keys
+-- through views the planner knows no histogram of: the batches are split
+-- as they turn out too large
+CREATE VIEW acc_big_v AS SELECT * FROM acc_big;
+CREATE VIEW pay_big_v AS SELECT * FROM pay_big;
+CREATE TEMP TABLE split AS
+SELECT s, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
+	LATERAL match_payments('pay_big_v', 'acc_big_v', s, 'account_id') m;
+-- through views the planner expects 15 rows of (the condition is always
+-- true): grouping in memory begins, finds too many rows at 64kB, and the
+-- tables are read again into batches
+CREATE VIEW acc_big_few AS SELECT * FROM acc_big WHERE id + 0 = 0 + (id + 0);
+CREATE VIEW pay_big_few AS SELECT * FROM pay_big WHERE id + 0 = 0 + (id + 0);
+SET client_min_messages = debug1;
+SELECT count(*) FROM match_payments('pay_big_few', 'acc_big_few', 'sequential', 'account_id');
+RESET client_min_messages;
+CREATE TEMP TABLE restarted AS
+SELECT s, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
+	LATERAL match_payments('pay_big_few', 'acc_big_few', s, 'account_id') m;
+RESET accmatch.partition_work_mem;
+-- the same rows every way, and the data matches both ways and across keys
 SELECT count(*) AS rows,
 	count(*) FILTER (WHERE matched_by = 'month') AS month,
 	count(*) FILTER (WHERE matched_by = 'oldest') AS oldest,
 	count(DISTINCT partition_key) AS keys
 FROM grouped GROUP BY s ORDER BY s;
-SELECT (SELECT count(*) FROM (TABLE grouped EXCEPT ALL TABLE ordered) d) AS only_grouped,
-	(SELECT count(*) FROM (TABLE ordered EXCEPT ALL TABLE grouped) d) AS only_ordered;
--- and both in result order: key by key (as integers), payments by (date, id)
+SELECT 'batched' AS way,
+	(SELECT count(*) FROM (TABLE grouped EXCEPT ALL TABLE batched) d) AS only_grouped,
+	(SELECT count(*) FROM (TABLE batched EXCEPT ALL TABLE grouped) d) AS only_other
+UNION ALL
+SELECT 'split',
+	(SELECT count(*) FROM (TABLE grouped EXCEPT ALL TABLE split) d),
+	(SELECT count(*) FROM (TABLE split EXCEPT ALL TABLE grouped) d)
+UNION ALL
+SELECT 'restarted',
+	(SELECT count(*) FROM (TABLE grouped EXCEPT ALL TABLE restarted) d),
+	(SELECT count(*) FROM (TABLE restarted EXCEPT ALL TABLE grouped) d);
+-- and every way in result order: key by key (as integers), payments by
+-- (date, id)
 SELECT way, count(*) FILTER (WHERE (prev_k, prev_date, prev_id) >= (k, date, id)) AS out_of_order,
 	count(*) AS rows
 FROM (
@@ -166,29 +200,84 @@ FROM (
 		lag(p.id) OVER w AS prev_id
 	FROM (SELECT 'grouped' AS way, row_number() OVER () AS n, * FROM grouped
 		  UNION ALL
-		  SELECT 'ordered', row_number() OVER (), * FROM ordered) g
+		  SELECT 'batched', row_number() OVER (), * FROM batched
+		  UNION ALL
+		  SELECT 'split', row_number() OVER (), * FROM split
+		  UNION ALL
+		  SELECT 'restarted', row_number() OVER (), * FROM restarted) g
 	JOIN pay_big p ON p.id = g.payment_id
 	WINDOW w AS (PARTITION BY way, s ORDER BY n)) o
 GROUP BY way ORDER BY way;
-DROP TABLE acc_big, pay_big, grouped, ordered;
+DROP VIEW acc_big_v, pay_big_v, acc_big_few, pay_big_few;
+DROP TABLE acc_big, pay_big, grouped, batched, split, restarted;
 
 -- Keys equal but spelled differently (numeric 1.0 and 1.00) show one
--- spelling, the same whatever order the rows are stored in and either way
--- of reading (the one whose stored form comes first: here 1.00)
+-- spelling: among the payments' keys, the one whose stored form comes
+-- first (here 1.00), the same whatever order the rows are stored in and
+-- however they are held.  An accrual's spelling never shows: it is not a
+-- payment's value.
 CREATE TABLE acc_n (id int, date date, month int, account_id numeric);
 CREATE TABLE pay_n (id int, date date, month int, account_id numeric);
 INSERT INTO acc_n VALUES (1, '2024-01-01', 1, 1.00), (2, '2024-01-02', 1, 1.0);
 INSERT INTO pay_n VALUES (10, '2024-02-01', 1, 1.00), (11, '2024-02-02', 1, 1.0);
 SELECT * FROM match_payments('pay_n', 'acc_n', partition_by => 'account_id');
-SET accmatch.group_in_memory = off;
+SET accmatch.partition_work_mem = '64kB';
 SELECT * FROM match_payments('pay_n', 'acc_n', partition_by => 'account_id');
 TRUNCATE acc_n, pay_n;
 INSERT INTO acc_n VALUES (2, '2024-01-02', 1, 1.0), (1, '2024-01-01', 1, 1.00);
 INSERT INTO pay_n VALUES (11, '2024-02-02', 1, 1.0), (10, '2024-02-01', 1, 1.00);
 SELECT * FROM match_payments('pay_n', 'acc_n', partition_by => 'account_id');
-RESET accmatch.group_in_memory;
+RESET accmatch.partition_work_mem;
 SELECT * FROM match_payments('pay_n', 'acc_n', partition_by => 'account_id');
+-- an accrual without a date keyed 0.0 and a payment keyed 0.000 show
+-- 0.000; a payment keyed 1.000 and an accrual keyed 1.0 show 1.000, the
+-- payment's spelling, though 1.0's stored form comes first
+TRUNCATE acc_n, pay_n;
+INSERT INTO acc_n VALUES (1, NULL, 1, 0.0), (2, '2024-01-01', 1, 1.0);
+INSERT INTO pay_n VALUES (10, '2024-02-01', 1, 0.000), (11, '2024-02-01', 1, 1.000);
+SELECT * FROM match_payments('pay_n', 'acc_n', partition_by => 'account_id');
+SET accmatch.partition_work_mem = '64kB';
+SELECT * FROM match_payments('pay_n', 'acc_n', partition_by => 'account_id');
+RESET accmatch.partition_work_mem;
 DROP TABLE acc_n, pay_n;
+
+-- A key type whose default btree comparison never says equal (a broken
+-- operator class) cannot be grouped by: a clear error (42P17), at once.
+CREATE TYPE badkey AS (v int);
+CREATE FUNCTION badkey_cmp(badkey, badkey) RETURNS int LANGUAGE sql IMMUTABLE
+	AS $$ SELECT CASE WHEN $1.v < $2.v THEN -1 ELSE 1 END $$;
+CREATE FUNCTION badkey_lt(badkey, badkey) RETURNS bool LANGUAGE sql IMMUTABLE
+	AS $$ SELECT badkey_cmp($1, $2) < 0 $$;
+CREATE FUNCTION badkey_le(badkey, badkey) RETURNS bool LANGUAGE sql IMMUTABLE
+	AS $$ SELECT badkey_cmp($1, $2) <= 0 $$;
+CREATE FUNCTION badkey_eq(badkey, badkey) RETURNS bool LANGUAGE sql IMMUTABLE
+	AS $$ SELECT badkey_cmp($1, $2) = 0 $$;
+CREATE FUNCTION badkey_ge(badkey, badkey) RETURNS bool LANGUAGE sql IMMUTABLE
+	AS $$ SELECT badkey_cmp($1, $2) >= 0 $$;
+CREATE FUNCTION badkey_gt(badkey, badkey) RETURNS bool LANGUAGE sql IMMUTABLE
+	AS $$ SELECT badkey_cmp($1, $2) > 0 $$;
+CREATE OPERATOR <<< (LEFTARG = badkey, RIGHTARG = badkey, FUNCTION = badkey_lt);
+CREATE OPERATOR <<= (LEFTARG = badkey, RIGHTARG = badkey, FUNCTION = badkey_le);
+CREATE OPERATOR === (LEFTARG = badkey, RIGHTARG = badkey, FUNCTION = badkey_eq);
+CREATE OPERATOR >>= (LEFTARG = badkey, RIGHTARG = badkey, FUNCTION = badkey_ge);
+CREATE OPERATOR >>> (LEFTARG = badkey, RIGHTARG = badkey, FUNCTION = badkey_gt);
+CREATE OPERATOR CLASS badkey_ops DEFAULT FOR TYPE badkey USING btree AS
+	OPERATOR 1 <<<, OPERATOR 2 <<=, OPERATOR 3 ===, OPERATOR 4 >>=,
+	OPERATOR 5 >>>, FUNCTION 1 badkey_cmp(badkey, badkey);
+CREATE TABLE acc_bad (id int, date date, month int, account_id badkey);
+CREATE TABLE pay_bad (id int, date date, month int, account_id badkey);
+INSERT INTO acc_bad VALUES (1, '2024-01-01', 1, ROW(1)), (2, '2024-01-01', 1, ROW(2));
+INSERT INTO pay_bad VALUES (10, '2024-02-01', 1, ROW(1)), (11, '2024-02-01', 1, ROW(2));
+SET statement_timeout = '20s';
+SELECT try($$SELECT * FROM match_payments('pay_bad', 'acc_bad', partition_by => 'account_id')$$);
+SET accmatch.partition_work_mem = '64kB';
+SELECT try($$SELECT * FROM match_payments('pay_bad', 'acc_bad', partition_by => 'account_id')$$);
+RESET accmatch.partition_work_mem;
+RESET statement_timeout;
+DROP TABLE acc_bad, pay_bad;
+SET client_min_messages = warning;
+DROP TYPE badkey CASCADE;
+RESET client_min_messages;
 
 --
 -- Errors

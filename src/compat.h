@@ -12,6 +12,7 @@
 
 #include "lib/stringinfo.h"
 #include "utils/datetime.h"
+#include "utils/pg_locale.h"
 
 /*
  * PostgreSQL 16 moved the varlena macros (VARDATA, VARSIZE, SET_VARSIZE,
@@ -71,6 +72,22 @@ compat_decode_datetime(char **field, int *ftype, int nf, int *dtype,
 #else
 	(void) str;
 	return DecodeDateTime(field, ftype, nf, dtype, tm, fsec, tzp);
+#endif
+}
+
+/*
+ * Whether a collation orders strings by their bytes (C, POSIX).  PostgreSQL
+ * 18 asks the collation's locale; before it, lc_collate_is_c() does.
+ */
+static inline bool
+compat_collation_is_c(Oid collation)
+{
+	if (!OidIsValid(collation))
+		return false;
+#if PG_VERSION_NUM >= 180000
+	return pg_newlocale_from_collation(collation)->collate_is_c;
+#else
+	return lc_collate_is_c(collation);
 #endif
 }
 

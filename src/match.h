@@ -1,26 +1,27 @@
 /*-------------------------------------------------------------------------
  *
  * match.h
- *	  Payment matching: the interfaces between its parts.
+ *	  Payment matching and allocation: the interfaces between their parts.
  *
- * Data flows one way:
+ * Data flows one way, from the SQL entries down to the leaves:
  *
- *	match_catalog.c	resolves and checks the two tables (MatchTable)
- *	match_reader.c	reads one table through SPI into row arrays (all
- *					of it, or one partition key's rows from a cursor)
- *	match_input.c	owns SPI: reads both tables and yields one group of
- *					rows at a time (everything, or one partition key),
- *					checking ids are unique and keys come in order;
- *					match_input_int.h is private to these two
- *	match_months.c	numbers month values, for the input side
- *	match_core.c	pure matching over plain arrays: sort, month chains,
- *					the sweep, the id check; knows no Datum and no SPI
- *	match.c			the SQL entry: arguments, wiring, the result rows
- *
- * allocate_payments() takes the same path with amounts: the input reads
- * them through allocate_amount.c (numeric and integers to exact scaled
- * int64s), allocate_core.c runs its sweep over the same sorted rows and
- * month chains, and allocate.c is its SQL entry.
+ *	match.c, allocate.c,	the SQL entries: arguments, wiring, result rows
+ *	corrections.c
+ *	match_catalog.c		resolves and checks the two tables (MatchTable)
+ *	match_input.c		owns SPI: reads both tables and yields one group of
+ *						rows at a time (everything, or one partition key),
+ *						in memory or through batches on temporary files;
+ *						it drives the three below
+ *	match_rows.c		turns one row's values into the compact rows of a
+ *						group (ids, dates, month numbers, keys, amounts)
+ *	match_keys.c		numbers partition keys and groups rows by key
+ *	match_spill.c		batches of rows by key range on temporary files
+ *	match_ids.c			ids of any type: kept as integers, or ranked
+ *	match_months.c		numbers month values (and keys, for match_keys.c)
+ *	allocate_amount.c	amounts as exact scaled integers
+ *	match_core.c		pure matching over plain arrays: sort, month chains,
+ *						the sweep, the id check; knows no Datum and no SPI
+ *	allocate_core.c		the allocation sweep over the same arrays
  *
  *-------------------------------------------------------------------------
  */
@@ -42,10 +43,13 @@
  * One row of either input table, as the matcher keeps it: 24 bytes.
  *
  * date holds a date, timestamp or timestamptz as an int64 (both tables have
- * the same type, so values compare directly).  month is a dense number given
- * to each distinct month value, or -1 for NULL and for a payment month that
- * no accrual has.  match is, for a payment, the index of the accrual it pays
- * (or MATCH_NONE), and for an accrual, ACCRUAL_PAID once it is paid.
+ * the same type, so values compare directly).  id is the row's id: its
+ * value for integer ids, else its rank among the table's ids in the id
+ * type's order (see match_ids.c), so that ids compare as integers either
+ * way.  month is a dense number given to each distinct month value, or -1
+ * for NULL and for a payment month that no accrual has.  match is, for a
+ * payment, the index of the accrual it pays (or MATCH_NONE), and for an
+ * accrual, ACCRUAL_PAID once it is paid.
  */
 typedef struct MatchRow
 {
@@ -64,8 +68,9 @@ typedef struct MatchRow
  * A growable array of rows.  A matcher that needs one more value per row
  * (an amount) keeps it in an array parallel to rows, filled by the input in
  * read order and moved along with the rows by the sort (see
- * match_sort_group_amounts()), so that the 24-byte rows of match_payments() stay as
- * they are.  amount is NULL when the table's amounts are not read.
+ * match_sort_group_amounts()), so that the 24-byte rows of
+ * match_payments() stay as they are.  amount is NULL when the table's
+ * amounts are not read.
  */
 typedef struct MatchRows
 {
@@ -128,7 +133,8 @@ typedef struct MatchTable
 	char	   *relname;		/* for messages */
 	char	   *qualname;		/* quoted schema.table for queries */
 	AttrNumber	id_attnum;
-	Oid			id_type;		/* INT2OID, INT4OID or INT8OID */
+	Oid			id_type;		/* base type of id */
+	Oid			id_coll;		/* its collation, when collatable */
 	Oid			date_type;		/* DATEOID, TIMESTAMPOID or TIMESTAMPTZOID */
 	Oid			month_type;
 	Oid			month_coll;
@@ -141,32 +147,60 @@ typedef struct MatchTable
 								 * column's type fixes it; else -1 */
 } MatchTable;
 
-extern void match_resolve_table(MatchTable *t, const char *role, text *name,
+extern Oid	match_relation_arg(FunctionCallInfo fcinfo, int argno,
+							   const char *name, const char *fname);
+extern void match_resolve_table(MatchTable *t, const char *role, Oid relid,
 								const char *partition_by);
 extern AttrNumber match_lookup_column(MatchTable *t, const char *column,
 									  const char *argument,
 									  Oid *type, Oid *collation);
 extern void match_check_same_types(MatchTable *pay, MatchTable *acc,
 								   const char *partition_by);
+extern void match_check_id_types(MatchTable *pay, MatchTable *acc,
+								 Oid result_type, bool typed,
+								 const char *fname);
+extern bool match_is_integer_type(Oid type);
 extern bool match_ids_proven_unique(MatchTable *t, Oid key_coll);
 extern void match_resolve_amount(MatchTable *t, const char *amount_column);
 
 /* ---- month numbering (match_months.c) ---- */
 
-/* Maps month values to dense numbers. */
+/* Maps month values (or partition keys) to dense numbers. */
 typedef struct MonthMap MonthMap;
 
 extern MonthMap *month_map_create(MemoryContext cxt, Oid type, Oid collation);
 extern int32 month_map_number(MonthMap *map, Datum value, bool add);
 extern void month_map_reset(MonthMap *map);
 extern int32 month_map_count(MonthMap *map);
-extern bool month_map_hashed(MonthMap *map);
-extern int32 month_map_number_key(MonthMap *map, Datum value);
+extern int32 month_map_number_key(MonthMap *map, Datum value, bool spell);
 extern void month_map_values(MonthMap *map, Datum *values);
 extern bool match_spelling_precedes(Datum a, Datum b, bool byval,
 									int16 typlen);
 extern Datum match_copy_value(Datum value, bool byval, int16 typlen,
 							  MemoryContext cxt);
+
+/* ---- ids of any type (match_ids.c) ---- */
+
+/* One table's ids: see match_ids.c. */
+typedef struct MatchIds MatchIds;
+
+/* Whether two rows of a table share an id (see match_ids_repeated()). */
+typedef enum IdsRepeated
+{
+	IDS_DISTINCT,
+	IDS_REPEATED,
+	IDS_UNKNOWN
+} IdsRepeated;
+
+extern MatchIds *match_ids_create(Oid type, Oid collation,
+								  MemoryContext cxt);
+extern void match_ids_reset(MatchIds *ids);
+extern bool match_ids_integer(const MatchIds *ids);
+extern int64 match_ids_add(MatchIds *ids, Datum value);
+extern void match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n);
+extern IdsRepeated match_ids_repeated(const MatchIds *ids);
+extern Datum match_ids_datum(const MatchIds *ids, int64 id);
+extern char *match_ids_text(const MatchIds *ids, int64 id);
 
 /* ---- reading the tables (match_input.c) ---- */
 
@@ -177,7 +211,8 @@ extern Datum match_copy_value(Datum value, bool byval, int16 typlen,
  * numbers are below nmonths.  key is the partition key as text (NULL when
  * the key is NULL or there is no partition_by).  When the tables have an
  * amount column, every amount of the group is in units of
- * 10^-amount_scale (see allocate_amount.c).
+ * 10^-amount_scale (see allocate_amount.c).  pay_ids and acc_ids give the
+ * values of the rows' ids (see match_ids_datum()).
  */
 typedef struct MatchGroup
 {
@@ -187,9 +222,10 @@ typedef struct MatchGroup
 	bool		key_isnull;
 	char	   *key;
 	int			amount_scale;
+	MatchIds   *pay_ids;
+	MatchIds   *acc_ids;
 	int64		held_rows;		/* rows of both tables held in memory while
-								 * this group is matched (every row, when
-								 * grouped in memory) */
+								 * this group is matched */
 } MatchGroup;
 
 /* Both tables being read; see match_input.c. */
@@ -201,9 +237,9 @@ extern MatchInput *match_input_open(MatchTable *pay, MatchTable *acc,
 extern bool match_input_next(MatchInput *in, MatchGroup *group);
 extern void match_input_close(MatchInput *in);
 
-/* ---- settings and argument parsing shared by the SQL entries (match.c) ---- */
+extern PGDLLIMPORT int match_partition_work_mem;
 
-extern PGDLLIMPORT bool match_group_in_memory;
+/* ---- arguments shared by the SQL entries (match.c) ---- */
 
 extern MatchStrategy match_parse_strategy(const char *name);
 extern text *match_required_text_arg(FunctionCallInfo fcinfo, int argno,
@@ -212,26 +248,50 @@ extern text *match_required_text_arg(FunctionCallInfo fcinfo, int argno,
 /* ---- result rows, shared by the SQL entries (match.c) ---- */
 
 /*
+ * How the result's payment_id and accrual_id columns are written: bigint
+ * columns of integer ids (the untyped functions), or columns of the
+ * tables' own id type (the _typed functions).
+ */
+typedef struct ResultIds
+{
+	Oid			type;			/* of the two result columns */
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	bool		in_place;		/* fixed-length: written into a template */
+	int			acc_offset;		/* accrual_id's offset in the tuple's data */
+} ResultIds;
+
+/*
  * A result row kept formed, to be copied into the result once per row
- * with its ids (the leading int8 columns payment_id and accrual_id) and,
- * for an amount, the stored form of its numeric column written in: see
- * match_result_form().
+ * with its ids (the leading columns payment_id and accrual_id) and, for
+ * an amount, the stored form of its numeric column written in: see
+ * match_result_form().  Ids of a type not written in place make no tuple:
+ * their rows are formed one by one from values and nulls.
  */
 typedef struct ResultTemplate
 {
-	HeapTuple	tuple;			/* NULL until formed */
+	bool		formed;
+	HeapTuple	tuple;			/* in place: the template */
 	char	   *ids;			/* payment_id; accrual_id follows unless NULL */
 	char	   *numeric;		/* the numeric's stored form, after its header */
+	char	   *key;			/* partition_key's text, or NULL */
+	int			key_len;		/* its length, -1 when NULL */
+	TupleDesc	desc;			/* not in place: the columns, formed per row */
+	Datum	   *values;
+	bool	   *nulls;
 } ResultTemplate;
 
 extern void match_result_store(ReturnSetInfo *rsinfo, Size held);
-extern void match_result_check(TupleDesc desc, int natts, bool with_amount,
-							   const char *fname);
-extern void match_result_form(ResultTemplate *t, TupleDesc desc,
-							  const Datum *values, const bool *nulls,
+extern void match_result_ids(ResultIds *ids, TupleDesc desc, int natts,
+							 bool with_amount, const char *fname);
+extern void match_result_form(ResultTemplate *t, const ResultIds *ids,
+							  TupleDesc desc, Datum *values, bool *nulls,
 							  int numeric_col);
+extern bool match_result_rekey(ResultTemplate *t, const char *key);
 extern void match_result_put(Tuplestorestate *store, ResultTemplate *t,
-							 int64 pay_id, const int64 *acc_id);
+							 const ResultIds *ids, const MatchGroup *group,
+							 const MatchRow *pay, const MatchRow *acc);
 extern void match_result_free(ResultTemplate *t);
 
 /* Kinds of result row: matched_by 'month', 'oldest', or NULL. */

@@ -4,9 +4,11 @@
  *	  Resolving and checking the payment and accrual tables of
  *	  match_payments(): their names, columns and column types.
  *
- * Table names arrive as text and are resolved as relations (search_path
- * applies, schema-qualified names work), never pasted into SQL: the input
- * side queries the quoted schema and relation names of the resolved OID.
+ * Tables arrive as regclass (bound when a view is created) or, from the
+ * functions kept for 1.1's views, as text names resolved as relations
+ * (search_path applies, schema-qualified names work); never pasted into
+ * SQL: the input side queries the quoted schema and relation names of the
+ * resolved OID.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,6 +24,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -107,42 +110,50 @@ check_comparable(MatchTable *t, const char *column, Oid type)
 }
 
 /*
- * Whether index column i, the partition column, tells keys apart as the
- * merge does (its btree comparison under key_coll): the type's default
- * opclass, and, for a collatable type, both collations deterministic, so
- * that equal means identical.
+ * Whether index column i, on a column of the given type and collation,
+ * tells values apart as the input does (the type's btree comparison under
+ * that collation): the type's default btree operator class, and for a
+ * collatable type the column's collation or two deterministic ones (then
+ * equal means identical under both).  An index of another operator class
+ * proves nothing: its comparison may call equal what ours does not.
  */
 static bool
-index_key_agrees(HeapTuple indextup, int i, Oid key_type, Oid key_coll)
+index_column_agrees(HeapTuple indextup, int i, Oid type, Oid collation)
 {
 	Datum		d;
 	bool		isnull;
 	oidvector  *opclasses;
 	oidvector  *collations;
+	Oid			indcoll;
 
 	d = SysCacheGetAttr(INDEXRELID, indextup, Anum_pg_index_indclass, &isnull);
 	opclasses = (oidvector *) DatumGetPointer(d);
 	if (isnull ||
-		opclasses->values[i] != GetDefaultOpClass(key_type, BTREE_AM_OID))
+		opclasses->values[i] != GetDefaultOpClass(type, BTREE_AM_OID))
 		return false;
-	if (!OidIsValid(key_coll))
+	if (!OidIsValid(collation))
 		return true;
 
 	d = SysCacheGetAttr(INDEXRELID, indextup, Anum_pg_index_indcollation,
 						&isnull);
 	collations = (oidvector *) DatumGetPointer(d);
-	return !isnull && OidIsValid(collations->values[i]) &&
-		get_collation_isdeterministic(collations->values[i]) &&
-		get_collation_isdeterministic(key_coll);
+	if (isnull)
+		return false;
+	indcoll = collations->values[i];
+	return indcoll == collation ||
+		(OidIsValid(indcoll) && get_collation_isdeterministic(indcoll) &&
+		 get_collation_isdeterministic(collation));
 }
 
 /*
  * Whether a unique index proves that no two rows share an id (within a
  * partition key compared under key_coll, when there is one): a valid,
  * immediately checked unique index, without predicate or expressions,
- * whose columns are all among id and the partition column.  Then the input
- * need not check ids itself.  An index of a table with inheritance
- * children does not count: the query reads the children's rows too.
+ * whose columns are all among id and the partition column, each of its
+ * type's default btree operator class (see index_column_agrees()).  Then
+ * the input need not check ids itself.  An index of a table with
+ * inheritance children does not count: the query reads the children's
+ * rows too.
  */
 bool
 match_ids_proven_unique(MatchTable *t, Oid key_coll)
@@ -176,9 +187,11 @@ match_ids_proven_unique(MatchTable *t, Oid key_coll)
 			AttrNumber	attnum = index->indkey.values[i];
 
 			if (attnum == t->key_attnum && attnum != InvalidAttrNumber)
-				proven = index_key_agrees(tup, i, t->key_type, key_coll);
+				proven = index_column_agrees(tup, i, t->key_type, key_coll);
 			else
-				proven = (attnum == t->id_attnum);
+				proven = (attnum == t->id_attnum &&
+						  index_column_agrees(tup, i, t->id_type,
+											  t->id_coll));
 		}
 		ReleaseSysCache(tup);
 		if (proven)
@@ -190,27 +203,84 @@ match_ids_proven_unique(MatchTable *t, Oid key_coll)
 }
 
 /*
- * Resolve one input table by name and check its columns.
+ * Whether a type is one of the integer types whose ids rows keep as they
+ * are (and the untyped functions return as bigint).
  */
-void
-match_resolve_table(MatchTable *t, const char *role, text *name,
-					const char *partition_by)
+bool
+match_is_integer_type(Oid type)
+{
+	return type == INT2OID || type == INT4OID || type == INT8OID;
+}
+
+/*
+ * A table named by text: resolved as a relation name in a query is,
+ * through search_path, locked in ACCESS SHARE mode.  1.1's functions take
+ * their tables this way, and do so still for the views built on them.
+ */
+static Oid
+relation_by_name(text *name, const char *argument)
 {
 	List	   *names = textToQualifiedNameList(name);
 	RangeVar   *rv = makeRangeVarFromNameList(names);
+	Oid			relid = RangeVarGetRelid(rv, AccessShareLock, true);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s\" does not exist",
+						NameListToString(names)),
+				 errdetail("The %s argument names the %s table.", argument,
+						   strcmp(argument, "payments") == 0 ? "payment" :
+						   strcmp(argument, "accruals") == 0 ? "accrual" :
+						   "ledger")));
+	return relid;
+}
+
+/*
+ * The relation of argument argno of the SQL function fname: a regclass
+ * (or oid), or a text name (see relation_by_name()).  NULL is an error;
+ * the relation is locked in ACCESS SHARE mode and must exist.
+ */
+Oid
+match_relation_arg(FunctionCallInfo fcinfo, int argno, const char *name,
+				   const char *fname)
+{
+	Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid			relid;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"%s\" of %s must not be null",
+						name, fname)));
+	if (argtype == TEXTOID || argtype == VARCHAROID || !OidIsValid(argtype))
+		return relation_by_name(PG_GETARG_TEXT_PP(argno), name);
+
+	relid = PG_GETARG_OID(argno);
+	LockRelationOid(relid, AccessShareLock);
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid),
+				 errdetail("The %s argument of %s names no relation.", name,
+						   fname)));
+	return relid;
+}
+
+/*
+ * Resolve one input table, given its OID, and check its columns.
+ */
+void
+match_resolve_table(MatchTable *t, const char *role, Oid relid,
+					const char *partition_by)
+{
 	char		relkind;
 
 	memset(t, 0, sizeof(MatchTable));
 	t->role = role;
 	t->is_payment = (strcmp(role, "payments") == 0);
-	t->relid = RangeVarGetRelid(rv, AccessShareLock, true);
-	if (!OidIsValid(t->relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" does not exist",
-						NameListToString(names)),
-				 errdetail("The %s argument names the %s table.", role,
-						   t->is_payment ? "payment" : "accrual")));
+	t->relid = relid;
+	t->relname = get_rel_name(t->relid);
 
 	relkind = get_rel_relkind(t->relid);
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
@@ -218,17 +288,16 @@ match_resolve_table(MatchTable *t, const char *role, text *name,
 		relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table or view",
-						NameListToString(names))));
+				 errmsg("\"%s\" is not a table or view", t->relname)));
 
-	t->relname = get_rel_name(t->relid);
 	t->qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(t->relid)),
 											 t->relname);
 
-	t->id_attnum = match_lookup_column(t, "id", NULL, &t->id_type, NULL);
-	if (t->id_type != INT2OID && t->id_type != INT4OID &&
-		t->id_type != INT8OID)
-		wrong_column_type(t, "id", t->id_type, "smallint, integer or bigint");
+	t->id_attnum = match_lookup_column(t, "id", NULL, &t->id_type,
+									   &t->id_coll);
+	check_comparable(t, "id", t->id_type);
+	if (!type_is_collatable(t->id_type))
+		t->id_coll = InvalidOid;
 
 	match_lookup_column(t, "date", NULL, &t->date_type, NULL);
 	if (t->date_type != DATEOID && t->date_type != TIMESTAMPOID &&
@@ -244,6 +313,49 @@ match_resolve_table(MatchTable *t, const char *role, text *name,
 		t->key_attnum = match_lookup_column(t, partition_by, "partition_by",
 											&t->key_type, &t->key_coll);
 		check_comparable(t, partition_by, t->key_type);
+	}
+}
+
+/*
+ * Check the tables' id types against the type of the result's id columns.
+ * The untyped functions (typed false) return ids as bigint: the ids must
+ * be of the integer types, each table its own.  The _typed functions
+ * return them as the type of their id_type argument, result_type, which
+ * must be the id type of both tables (or a domain's base type of it);
+ * bigint also takes any integer ids, as the untyped functions do.  fname
+ * names the untyped function, for messages.
+ */
+void
+match_check_id_types(MatchTable *pay, MatchTable *acc, Oid result_type,
+					 bool typed, const char *fname)
+{
+	MatchTable *tables[2] = {pay, acc};
+
+	for (int i = 0; i < 2; i++)
+	{
+		MatchTable *t = tables[i];
+
+		if (result_type == INT8OID && match_is_integer_type(t->id_type))
+			continue;
+		if (!typed)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"id\" of relation \"%s\" has type %s",
+							t->relname, format_type_be(t->id_type)),
+					 errdetail("%s() returns ids as bigint: the ids must be smallint, integer or bigint.",
+							   fname),
+					 errhint("For ids of another type call %s_typed(NULL::%s, ...), which returns them as they are.",
+							 fname, format_type_be(t->id_type))));
+		if (getBaseType(result_type) != t->id_type)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"id\" of relation \"%s\" has type %s, not %s",
+							t->relname, format_type_be(t->id_type),
+							format_type_be(result_type)),
+					 errdetail("The type of the id_type argument of %s_typed() must be the type of the ids of both tables.",
+							   fname),
+					 errhint("Pass NULL::%s as id_type.",
+							 format_type_be(t->id_type))));
 	}
 }
 

@@ -126,6 +126,67 @@ row_key(const MatchRow *row, RowKey key)
 /* Most groups one pass of grouping moves rows into. */
 #define MATCH_GROUP_FANOUT	1024
 
+/* Rows of one date sorted by id through a buffer (see match_sort.h). */
+#define MATCH_SCATTER_ROWS	65536
+
+/*
+ * The sort's buffer for the rows (and amounts) of one date, and its
+ * counters: allocated on first use, grown as needed, freed once the sort
+ * is done.
+ */
+typedef struct SortScratch
+{
+	MatchRow   *rows;
+	int64	   *amounts;
+	int32		cap;
+	int32	   *count;
+	int32		count_cap;
+} SortScratch;
+
+/*
+ * Make the buffer hold n rows (and their amounts) and nbuckets counters.
+ */
+static void
+sort_scratch_reserve(SortScratch *s, int32 n, int32 nbuckets, bool amounts)
+{
+	if (n > s->cap || (amounts && s->amounts == NULL))
+	{
+		int32		cap = Max(n, Min(2 * s->cap, MATCH_SCATTER_ROWS));
+
+		if (s->rows)
+			pfree(s->rows);
+		if (s->amounts)
+			pfree(s->amounts);
+		s->rows = palloc(cap * sizeof(MatchRow));
+		s->amounts = amounts ? palloc(cap * sizeof(int64)) : NULL;
+		s->cap = cap;
+	}
+	if (nbuckets > s->count_cap)
+	{
+		int32		cap = Max(nbuckets, Min(2 * s->count_cap, MATCH_SCATTER_ROWS));
+
+		if (s->count)
+			pfree(s->count);
+		s->count = palloc(cap * sizeof(int32));
+		s->count_cap = cap;
+	}
+}
+
+/*
+ * Free the buffer.
+ */
+static void
+sort_scratch_free(SortScratch *s)
+{
+	if (s->rows)
+		pfree(s->rows);
+	if (s->amounts)
+		pfree(s->amounts);
+	if (s->count)
+		pfree(s->count);
+	memset(s, 0, sizeof(SortScratch));
+}
+
 /* The radix sort, for rows alone and for rows with amounts (match_sort.h) */
 #define MS_NAME(name) name
 #include "match_sort.h"
@@ -153,7 +214,11 @@ row_key(const MatchRow *row, RowKey key)
 void
 match_sort_rows(MatchRow *rows, int32 n)
 {
-	sort_rows_radix(rows, n, false);
+	SortScratch scratch;
+
+	memset(&scratch, 0, sizeof(scratch));
+	sort_rows_radix(rows, n, false, &scratch);
+	sort_scratch_free(&scratch);
 }
 
 /*

@@ -1,156 +1,188 @@
 /*-------------------------------------------------------------------------
  *
  * match_input.c
- *	  Input side of match_payments(): reads the payment and accrual tables
- *	  (each through match_reader.c) and yields their rows one group at a
- *	  time as compact arrays (see MatchGroup in match.h).
+ *	  Input side of match_payments() and allocate_payments(): reads the
+ *	  payment and accrual tables through SPI and yields their rows one
+ *	  group at a time as compact arrays (see MatchGroup in match.h).
  *
  * Without partition_by there is one group: all rows, each table read
- * whole.  With partition_by there is one group per key, in key order, NULL
- * last, read one of two ways:
+ * whole.  With partition_by there is one group per key, in ascending key
+ * order, NULL last, made one of two ways:
  *
- *	grouped in memory, when the planner expects both tables' rows to fit in
- *		the memory a hash table may use (work_mem * hash_mem_multiplier):
- *		each table is read whole, in any order, each key numbered through a
- *		hash table as rows arrive; the keys are sorted once and the rows
- *		moved into their key's group by counting (match_group_by_key()).
- *		Memory is that of matching the whole tables at once.
- *	streamed, otherwise, or when the key type has no hash function: both
- *		tables are read through cursors ordered by the key and the two
- *		streams merged key by key, so that only one account's rows are held
- *		at a time; each table's keys are checked to come in order.
+ *	in memory (the default): both tables are read whole, in any order,
+ *		each row noting its key (match_keys.c); the rows are then grouped
+ *		by key.  Memory is that of matching the whole tables at once.
+ *	in batches, when accmatch.partition_work_mem bounds the rows held and
+ *		the planner expects more (or reading finds more): the rows are
+ *		written to batches by key range on temporary files
+ *		(match_spill.c), and each batch is read back, grouped and matched
+ *		in memory in turn, in key order.
  *
- * Either way, ids are checked to be unique in each group, and keys that
- * are equal but spelled differently show the spelling that
- * match_spelling_precedes() puts first.
+ * Neither relies on the order the server returns rows in, and the queries
+ * have no ORDER BY.  Ids are checked to be unique in each group (unless a
+ * unique index proves them so), after they are ranked (match_ids.c).
+ *
+ * The queries use the quoted schema and relation names of the resolved
+ * OID (see match_catalog.c) and name no operator or function, so nothing
+ * planted in the caller's search_path can change what they do.  They run
+ * with the caller's rights, so GRANTs and row-level security apply.
  *
  *-------------------------------------------------------------------------
  */
 #include "match_input_int.h"
 
-#include "catalog/pg_type.h"
+#include "access/htup_details.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
-#include "utils/date.h"
-#include "utils/datum.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/sortsupport.h"
+#include "utils/plancache.h"
 #include "utils/typcache.h"
 
-/* A key and its number, for sorting the keys. */
-typedef struct KeyOrder
-{
-	Datum		value;
-	int32		id;
-} KeyOrder;
+/* accmatch.partition_work_mem, in kB; -1: no limit (set in match.c) */
+int			match_partition_work_mem = -1;
 
-#define ST_SORT sort_keys
-#define ST_ELEMENT_TYPE KeyOrder
-#define ST_COMPARE_ARG_TYPE SortSupportData
-#define ST_COMPARE(a, b, ssup) \
-	ApplySortComparator((a)->value, false, (b)->value, false, ssup)
-#define ST_CHECK_FOR_INTERRUPTS
-#define ST_SCOPE static
-#define ST_DECLARE
-#define ST_DEFINE
-#include "lib/sort_template.h"
+/* How the groups are made (see the top of the file). */
+typedef enum InputMode
+{
+	INPUT_WHOLE,
+	INPUT_IN_MEMORY,
+	INPUT_BATCHES
+} InputMode;
+
+/* Most batches the first distribution makes. */
+#define INPUT_MAX_BATCHES	64
+
+/* Memory taken per row by a key and its share of the groups. */
+#define INPUT_KEY_BYTES		8
+
+struct MatchInput
+{
+	MatchTable *table[2];		/* by side */
+	const char *partition_by;
+	InputMode	mode;
+	MemoryContext cxt;
+	MemoryContext data_cxt;		/* rows, ids, months, keys: what is held */
+	SPIPlanPtr	plan[2];
+	double		estimate[2];	/* the planner's rows */
+	MatchBuild	build;
+	MatchRows	all[2];			/* the rows read (all, or one batch's) */
+	MatchIds   *ids[2];
+	MonthMap   *months;
+	MatchKeyType kt;
+	KeyMap	   *keys;
+	MatchSpill *spill;
+	Size		limit;			/* bytes of rows held, 0 for no limit */
+	Size		row_bytes;		/* held per row, for batches */
+	bool		check_ids[2];	/* no unique index proves ids distinct */
+	bool		loaded;			/* rows read and grouped, groups to yield */
+	bool		done;
+	int32	   *start[2];		/* group g: rows [start[g], start[g + 1]) */
+	int32		ngroups;
+	int32		next_group;
+};
 
 /*
- * Check that the next row of a table comes after the group just read.
- * Merging two streams by key needs both in the order keys compare in here;
- * a table does not always give that order for ORDER BY: a foreign table's
- * remote server may sort under its own collation.  Rather than silently
- * missing matches, stop.
+ * Plan the query reading one side's table: its id, date and month (and
+ * with partition_by its key, with an amount column the amount), and note
+ * the planner's estimate of its rows.
  */
 static void
-check_key_order(MatchInput *in, MatchReader *r, Datum next, bool next_isnull)
+plan_side(MatchInput *in, int side)
 {
-	if (!in->have_key)
-		return;
-	if (in->key_isnull ||
-		(!next_isnull && compare_keys(in, next, in->key) <= 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("rows of relation \"%s\" are not ordered by \"%s\"",
-						r->table->relname, in->partition_by),
-				 errdetail("Key %s came after key %s; keys must come in ascending order, NULL last, as compared here.",
-						   next_isnull ? "NULL" :
-						   OidOutputFunctionCall(in->key_out, next),
-						   in->key_isnull ? "NULL" :
-						   OidOutputFunctionCall(in->key_out, in->key)),
-				 errhint("A foreign table's server can sort under another collation; match a local copy of its rows instead.")));
+	MatchTable *t = in->table[side];
+	StringInfoData query;
+	CachedPlan *cplan;
+
+	initStringInfo(&query);
+	appendStringInfo(&query, "SELECT id, date, month");
+	if (in->partition_by)
+		appendStringInfo(&query, ", %s", quote_identifier(in->partition_by));
+	if (t->amount_column)
+		appendStringInfo(&query, ", %s", quote_identifier(t->amount_column));
+	appendStringInfo(&query, " FROM %s", t->qualname);
+
+	in->plan[side] = SPI_prepare(query.data, 0, NULL);
+	if (in->plan[side] == NULL)
+		elog(ERROR, "could not plan the query of \"%s\": %s", t->relname,
+			 SPI_result_code_string(SPI_result));
+	cplan = SPI_plan_get_cached_plan(in->plan[side]);
+	if (cplan != NULL)
+	{
+		PlannedStmt *stmt = linitial_node(PlannedStmt, cplan->stmt_list);
+
+		in->estimate[side] = stmt->planTree->plan_rows;
+		/* an unsaved plan's cached plan belongs to no resource owner */
+		ReleaseCachedPlan(cplan, NULL);
+	}
+	pfree(query.data);
 }
 
 /*
- * Raise an error when two rows of a group share an id: the id breaks ties
- * between rows of the same date, so the answer would depend on the order
- * rows are stored in.  A unique index that proves ids distinct spares the
- * check (see match_ids_proven_unique()).  Rows with a NULL partition key
- * take no part in matching and are not checked.
+ * Run one side's query, its rows going to dest.
  */
 static void
-check_ids(MatchInput *in, MatchReader *r, const MatchGroup *group,
-		  const MatchRows *rows)
+run_side(MatchInput *in, int side, DestReceiver *dest)
 {
-	int64		dup;
+	SPIExecuteOptions options;
+	int			rc;
 
-	if (!r->check_ids || group->key_isnull ||
-		!match_find_duplicate_id(rows->rows, (int32) rows->n, &dup))
-		return;
-
-	if (in->keyed)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNIQUE_VIOLATION),
-				 errmsg("duplicate id %lld in relation \"%s\"",
-						(long long) dup, r->table->relname),
-				 errdetail("Ids must be unique within each value of \"%s\"; this one is repeated where it is %s.",
-						   in->partition_by, group->key)));
-	ereport(ERROR,
-			(errcode(ERRCODE_UNIQUE_VIOLATION),
-			 errmsg("duplicate id %lld in relation \"%s\"",
-					(long long) dup, r->table->relname),
-			 errdetail("Ids must be unique: they tell apart rows of the same date.")));
+	memset(&options, 0, sizeof(options));
+	options.read_only = true;
+	options.dest = dest;
+	/* SPI reports a SELECT whose rows go to a DestNone receiver as utility */
+	rc = SPI_execute_plan_extended(in->plan[side], &options);
+	if (rc < 0)
+		elog(ERROR, "could not read relation \"%s\": %s",
+			 in->table[side]->relname, SPI_result_code_string(rc));
 }
 
 /*
- * What the keys take when grouping in memory, counted per row: the hash
- * table entry, the sorted key and its group's bounds come to 60 to 70 bytes
- * a key, about 8 a row when accounts hold several rows.
+ * What a row takes in memory while held: the row, its amount, its id's
+ * value when ids are ranked, its key's share.
  */
-#define MATCH_KEY_BYTES_PER_ROW	8
-
-/*
- * Whether to group partition_by's rows in memory rather than stream them
- * ordered by key (see the top of this file): when the key type can be
- * hashed, accmatch.group_in_memory is on, the planner's estimate of both
- * tables' rows, at the bytes a row and its share of the keys take here,
- * fits in the memory a hash table may use, and, for allocate_payments(),
- * every amount has one scale fixed by the columns' types (then the scale
- * of every account is that one, as when streamed).
- */
-static bool
-group_in_memory(MatchInput *in, MatchTable *pay, MatchTable *acc)
+static Size
+held_row_bytes(MatchInput *in)
 {
-	TypeCacheEntry *tc = lookup_type_cache(pay->key_type, TYPECACHE_HASH_PROC);
-	double		rows;
-	double		bytes;
+	Size		bytes = sizeof(MatchRow) + INPUT_KEY_BYTES;
 
-	if (!match_group_in_memory || !OidIsValid(tc->hash_proc))
-		return false;
-	if (pay->amount_column &&
-		(pay->amount_scale < 0 || pay->amount_scale != acc->amount_scale))
-		return false;
+	if (in->table[SIDE_PAY]->amount_column)
+		bytes += sizeof(int64);
+	if (!match_is_integer_type(in->table[SIDE_PAY]->id_type))
+	{
+		int16		typlen = get_typlen(in->table[SIDE_PAY]->id_type);
+		int32		width = get_attavgwidth(in->table[SIDE_PAY]->relid,
+											in->table[SIDE_PAY]->id_attnum);
 
-	rows = match_reader_estimate(in->acc) + match_reader_estimate(in->pay);
-	bytes = rows * (sizeof(MatchRow) + MATCH_KEY_BYTES_PER_ROW +
-					(pay->amount_column ? sizeof(int64) : 0));
-	return bytes <= (double) get_hash_memory_limit();
+		bytes += sizeof(Datum) + (typlen > 0 ? typlen : Max(width, 16) + 4);
+	}
+	return bytes;
 }
 
 /*
- * Connect to SPI and open cursors on both tables, resolved and checked by
- * match_resolve_table() and match_check_same_types().  Everything lives in
- * cxt, which the caller deletes after match_input_close().
+ * Set up the partition key's type: its btree comparison under the payment
+ * column's collation, its output function.
+ */
+static void
+init_key_type(MatchKeyType *kt, MatchTable *pay, MemoryContext cxt)
+{
+	TypeCacheEntry *tc = lookup_type_cache(pay->key_type,
+										   TYPECACHE_CMP_PROC_FINFO);
+	bool		isvarlena;
+
+	kt->type = pay->key_type;
+	kt->collation = type_is_collatable(pay->key_type) ?
+		pay->key_coll : InvalidOid;
+	get_typlenbyval(kt->type, &kt->typlen, &kt->typbyval);
+	fmgr_info_cxt(tc->cmp_proc_finfo.fn_oid, &kt->cmp, cxt);
+	getTypeOutputInfo(kt->type, &kt->out_func, &isvarlena);
+}
+
+/*
+ * Connect to SPI and plan the reading of both tables, resolved and checked
+ * by match_resolve_table() and match_check_same_types().  Everything lives
+ * in cxt, which the caller deletes after match_input_close().
  */
 MatchInput *
 match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
@@ -158,537 +190,369 @@ match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
 {
 	MatchInput *in = MemoryContextAllocZero(cxt, sizeof(MatchInput));
 	MemoryContext old = CurrentMemoryContext;
+	MatchBuild *b = &in->build;
+	double		bytes;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	MemoryContextSwitchTo(cxt);
 
 	in->cxt = cxt;
-	in->keyed = (partition_by != NULL);
+	in->data_cxt = AllocSetContextCreate(cxt, "accmatch rows",
+										 ALLOCSET_DEFAULT_SIZES);
+	in->table[SIDE_ACC] = acc;
+	in->table[SIDE_PAY] = pay;
 	in->partition_by = partition_by;
-	in->months = month_map_create(cxt, pay->month_type, pay->month_coll);
-	in->acc = match_reader_open(acc, partition_by, cxt);
-	in->pay = match_reader_open(pay, partition_by, cxt);
+	plan_side(in, SIDE_ACC);
+	plan_side(in, SIDE_PAY);
 
-	if (in->keyed)
+	for (int s = 0; s < 2; s++)
+		in->ids[s] = match_ids_create(in->table[s]->id_type,
+									  in->table[s]->id_coll, in->data_cxt);
+	in->months = month_map_create(in->data_cxt, pay->month_type,
+								  pay->month_coll);
+	if (partition_by)
 	{
-		TypeCacheEntry *tc = lookup_type_cache(pay->key_type,
-											   TYPECACHE_CMP_PROC_FINFO);
-		bool		isvarlena;
-
-		in->key_cxt = AllocSetContextCreate(cxt, "accmatch key",
-											ALLOCSET_SMALL_SIZES);
-		fmgr_info_cxt(tc->cmp_proc_finfo.fn_oid, &in->key_cmp, cxt);
-		in->key_coll = type_is_collatable(pay->key_type) ?
-			pay->key_coll : InvalidOid;
-		getTypeOutputInfo(pay->key_type, &in->key_out, &isvarlena);
-		get_typlenbyval(pay->key_type, &in->key_typlen, &in->key_typbyval);
-
-		in->grouped = group_in_memory(in, pay, acc);
-		elog(DEBUG1, "accmatch: %s by \"%s\"",
-			 in->grouped ? "grouping rows in memory" : "reading rows ordered",
-			 partition_by);
-		if (in->grouped)
-		{
-			in->keys = month_map_create(cxt, pay->key_type, in->key_coll);
-			in->keys_raw = (pay->key_type == INT2OID ||
-							pay->key_type == INT4OID ||
-							pay->key_type == INT8OID ||
-							pay->key_type == DATEOID);
-			in->key_value = match_value_fn(pay->key_type);
-		}
-		else
-		{
-			match_reader_stream(in->acc);
-			match_reader_stream(in->pay);
-		}
+		init_key_type(&in->kt, pay, cxt);
+		in->keys = keys_create(&in->kt, in->data_cxt);
 	}
-	in->pay->check_ids = !match_ids_proven_unique(pay, in->key_coll);
-	in->acc->check_ids = !match_ids_proven_unique(acc, in->key_coll);
+	for (int s = 0; s < 2; s++)
+		in->check_ids[s] = !match_ids_proven_unique(in->table[s],
+													in->kt.collation);
+
+	b->date_value = match_value_fn(pay->date_type);
+	b->months = in->months;
+	b->keys = in->keys;
+	b->amount_col = pay->amount_column == NULL ? 0 :
+		partition_by ? COL_KEY + 1 : COL_KEY;
+	b->own_scale = (partition_by && pay->amount_column &&
+					(pay->amount_scale < 0 ||
+					 pay->amount_scale != acc->amount_scale));
+	b->keep_null_dates = b->own_scale;
+	b->cxt = in->data_cxt;
+	b->row_cxt = AllocSetContextCreate(cxt, "accmatch row",
+									   ALLOCSET_DEFAULT_SIZES);
+	b->limit_cxt = in->data_cxt;
+	for (int s = 0; s < 2; s++)
+	{
+		b->table[s] = in->table[s];
+		b->out[s] = &in->all[s];
+		b->ids[s] = in->ids[s];
+		b->expected[s] = (int64) Min(in->estimate[s] * 1.05 + 16, 1e9);
+	}
+
+	in->row_bytes = held_row_bytes(in);
+	bytes = (in->estimate[SIDE_ACC] + in->estimate[SIDE_PAY]) * in->row_bytes;
+	if (partition_by == NULL)
+		in->mode = INPUT_WHOLE;
+	else if (match_partition_work_mem < 0)
+		in->mode = INPUT_IN_MEMORY;
+	else
+	{
+		in->limit = (Size) match_partition_work_mem * 1024;
+		in->mode = bytes <= (double) in->limit ? INPUT_IN_MEMORY :
+			INPUT_BATCHES;
+	}
+	elog(DEBUG1, "accmatch: %s",
+		 in->mode == INPUT_WHOLE ? "whole tables in memory" :
+		 in->mode == INPUT_IN_MEMORY ? "partitions grouped in memory" :
+		 "partitions in batches on temporary files");
+	elog(DEBUG2, "accmatch: about %.0f rows of %zu bytes",
+		 in->estimate[SIDE_ACC] + in->estimate[SIDE_PAY], in->row_bytes);
 
 	MemoryContextSwitchTo(old);
 	return in;
 }
 
 /*
- * Finish a group about to be yielded: check its ids, and note how many
- * months are numbered and how many rows the input holds.  Returns true.
- */
-static bool
-group_done(MatchInput *in, MatchGroup *group, int64 held_rows)
-{
-	check_ids(in, in->acc, group, &group->acc);
-	check_ids(in, in->pay, group, &group->pay);
-	group->nmonths = month_map_count(in->months);
-	group->held_rows = held_rows;
-	return true;
-}
-
-/*
- * Our own copy of a partition key, in key_cxt: the row holding it goes
- * away.
- */
-static Datum
-copy_key(MatchInput *in, Datum key)
-{
-	return match_copy_value(key, in->key_typbyval, in->key_typlen,
-							in->key_cxt);
-}
-
-/*
- * A partition key as text, for partition_key; in key_cxt, so it lasts
- * until the next group.
- */
-static char *
-key_text(MatchInput *in, Datum key)
-{
-	MemoryContext old = MemoryContextSwitchTo(in->key_cxt);
-	char	   *text = OidOutputFunctionCall(in->key_out, key);
-
-	MemoryContextSwitchTo(old);
-	return text;
-}
-
-/*
- * A row of the group being read ordered by key has the given key, equal to
- * the group's: keep the spelling of the two that match_spelling_precedes()
- * puts first, so that the one shown does not depend on the order of rows.
- */
-void
-match_input_spell_key(MatchInput *in, Datum key)
-{
-	if (match_spelling_precedes(key, in->key, in->key_typbyval,
-								in->key_typlen))
-		in->key = copy_key(in, key);
-}
-
-/*
- * The Datum of an integer key of the type of in's keys (see keys_raw).
- */
-static Datum
-raw_key_datum(MatchInput *in, int64 value)
-{
-	switch (in->pay->table->key_type)
-	{
-		case INT2OID:
-			return Int16GetDatum((int16) value);
-		case INT4OID:
-			return Int32GetDatum((int32) value);
-		case DATEOID:
-			return DateADTGetDatum((DateADT) value);
-		default:
-			return Int64GetDatum(value);
-	}
-}
-
-/*
- * Whether a row read for grouping has a key: a row without one carries
- * GROUPED_NULL_KEY or GROUPED_NULL_KEY_DATE in its month.
- */
-static inline bool
-row_has_key(const MatchRow *row)
-{
-	return row->month > GROUPED_NULL_KEY;
-}
-
-/*
- * Stop keeping integer keys raw: number the keys of the rows of both
- * tables read so far through the hash table instead, as rows read from now
- * on will be.  Done when a bigint key does not fit in match, or when the
- * keys span too wide a range to be grouped by counting.
+ * Forget the rows read so far (all of them, or a batch's), keeping the
+ * arrays for the next batch unless free_arrays.
  */
 static void
-number_raw_keys(MatchInput *in, MatchRows *acc, MatchRows *pay)
+forget_rows(MatchInput *in, bool free_arrays)
 {
-	MatchRows  *tables[2] = {acc, pay};
-
-	for (int t = 0; t < 2; t++)
+	for (int s = 0; s < 2; s++)
 	{
-		for (int64 i = 0; i < tables[t]->n; i++)
+		if (free_arrays && in->all[s].rows)
 		{
-			MatchRow   *row = &tables[t]->rows[i];
-
-			if (row_has_key(row))
-				row->match = month_map_number_key(in->keys,
-												  raw_key_datum(in, row->match));
+			pfree(in->all[s].rows);
+			if (in->all[s].amount)
+				pfree(in->all[s].amount);
+			memset(&in->all[s], 0, sizeof(MatchRows));
 		}
+		in->all[s].n = 0;
+		match_ids_reset(in->ids[s]);
 	}
-	in->keys_raw = false;
+	month_map_reset(in->months);
+	if (in->keys)
+		keys_reset(in->keys);
+	in->build.group->amount_scale = 0;
+	in->build.full = false;
 }
 
 /*
- * A row just read whole for grouping in memory has the given key: note the
- * key in the row's match until the rows are grouped, as the integer itself
- * while keys_raw holds, else as the number the hash table gives it.  A
- * payment without a date and a row without a key are marked by their month
- * instead (see restore_marks()): their month plays no part.
- */
-void
-match_input_key_row(MatchInput *in, MatchRow *row, Datum key, bool isnull)
-{
-	bool		no_date = (row->match == MATCH_NULL_DATE);
-	int64		value;
-	int32		month;
-
-	if (isnull)
-	{
-		row->month = no_date ? GROUPED_NULL_KEY_DATE : GROUPED_NULL_KEY;
-		row->match = 0;
-		return;
-	}
-	if (no_date)
-		row->month = GROUPED_NULL_DATE;
-	if (!in->keys_raw)
-	{
-		row->match = month_map_number_key(in->keys, key);
-		return;
-	}
-
-	value = in->key_value(key);
-	if (value >= PG_INT32_MIN && value <= PG_INT32_MAX)
-	{
-		row->match = (int32) value;
-		return;
-	}
-
-	/* a bigint too wide: number every key so far through the hash table */
-	month = row->month;
-	row->month = GROUPED_NULL_KEY;	/* this row's key is not raw: skip it */
-	number_raw_keys(in, &in->reading->acc, &in->reading->pay);
-	row->month = month;
-	row->match = month_map_number_key(in->keys, key);
-}
-
-/*
- * Give the rows of a group the marks the input yields (see MatchGroup),
- * where grouping kept group numbers: payments without a date are marked
- * MATCH_NULL_DATE; rows without a key, which match nothing, get month -1.
+ * Write both tables to batches by key range, the first ranges from the
+ * payment column's histogram.
  */
 static void
-restore_marks(MatchRow *rows, int32 n, bool is_payment)
+spill_tables(MatchInput *in)
 {
-	for (int32 i = 0; i < n; i++)
-	{
-		int32		month = rows[i].month;
+	MatchTable *pay = in->table[SIDE_PAY];
+	double		bytes = (in->estimate[SIDE_ACC] + in->estimate[SIDE_PAY]) *
+		in->row_bytes;
+	MemoryContext old = MemoryContextSwitchTo(in->cxt);
 
-		if (month <= GROUPED_NULL_DATE)
-			rows[i].month = -1;
-		if (!is_payment)
-			rows[i].match = ACCRUAL_UNPAID;
-		else if (month == GROUPED_NULL_DATE || month == GROUPED_NULL_KEY_DATE)
-			rows[i].match = MATCH_NULL_DATE;
-		else
-			rows[i].match = MATCH_NONE;
-	}
+	in->spill = match_spill_create(&in->kt, COL_KEY, in->cxt);
+	match_spill_bounds(in->spill, pay->relid, pay->key_attnum,
+					   (int) Min(INPUT_MAX_BATCHES,
+								 bytes / Max(in->limit / 2, 1) + 1));
+	run_side(in, SIDE_ACC, match_spill_receiver(in->spill, SIDE_ACC));
+	run_side(in, SIDE_PAY, match_spill_receiver(in->spill, SIDE_PAY));
+	MemoryContextSwitchTo(old);
 }
 
 /*
- * Put in every row's match the number of its group: group[key] for a row
- * with a key (its raw key less base, or its key's number; see
- * match_input_key_row()), the last group, nkeys, for a row without.
- */
-static void
-set_groups(MatchRows *rows, const int32 *group, int64 base, int32 nkeys)
-{
-	for (int64 i = 0; i < rows->n; i++)
-	{
-		MatchRow   *row = &rows->rows[i];
-
-		row->match = row_has_key(row) ?
-			group[(int64) row->match - base] : nkeys;
-	}
-}
-
-/*
- * The integer keys of both tables, kept raw in match, when they span no
- * more values than there are rows: each value's group is found by counting
- * the values present, in order, over an array the size of the range (at
- * most 4 bytes a row), without a hash table or a sort.  Sets in->key_values
- * and the rows' groups; false, doing nothing, when the range is wider.
+ * Read the rows of the next batch into memory; false when none is left.
  */
 static bool
-group_raw_keys(MatchInput *in, MatchRows *acc, MatchRows *pay)
+read_batch(MatchInput *in)
 {
-	MatchRows  *tables[2] = {acc, pay};
-	int64		min = PG_INT64_MAX;
-	int64		max = PG_INT64_MIN;
-	int64		range;
-	int32	   *group;
-	int32		nkeys = 0;
+	MemoryContext old;
 
-	for (int t = 0; t < 2; t++)
+	if (!match_spill_next(in->spill, in->limit, in->row_bytes))
+		return false;
+	forget_rows(in, false);
+	old = MemoryContextSwitchTo(in->build.row_cxt);
+	for (int s = 0; s < 2; s++)
 	{
-		for (int64 i = 0; i < tables[t]->n; i++)
+		TupleTableSlot *slot;
+		uint64		nrows = 0;
+
+		match_build_reserve(&in->build, s, match_spill_rows(in->spill, s));
+		while ((slot = match_spill_read(in->spill, s)) != NULL)
 		{
-			if (row_has_key(&tables[t]->rows[i]))
+			slot_getallattrs(slot);
+			match_build_row(&in->build, s, slot->tts_values, slot->tts_isnull);
+			if ((++nrows % 10000) == 0)
 			{
-				min = Min(min, tables[t]->rows[i].match);
-				max = Max(max, tables[t]->rows[i].match);
+				MemoryContextReset(in->build.row_cxt);
+				CHECK_FOR_INTERRUPTS();
 			}
 		}
 	}
-	if (min > max)
-		min = max = 0;			/* no key at all */
-	range = max - min + 1;
-	if (range > acc->n + pay->n + 1024)
-		return false;
-
-	group = palloc_extended(range * sizeof(int32),
-							MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	for (int t = 0; t < 2; t++)
-	{
-		for (int64 i = 0; i < tables[t]->n; i++)
-		{
-			if (row_has_key(&tables[t]->rows[i]))
-				group[(int64) tables[t]->rows[i].match - min] = 1;
-		}
-	}
-	for (int64 v = 0; v < range; v++)
-		if (group[v])
-			nkeys++;
-	in->key_values = palloc_extended(Max(nkeys, 1) * sizeof(Datum),
-									 MCXT_ALLOC_HUGE);
-	nkeys = 0;
-	for (int64 v = 0; v < range; v++)
-	{
-		if (group[v])
-		{
-			in->key_values[nkeys] = raw_key_datum(in, min + v);
-			group[v] = nkeys++;
-		}
-	}
-	set_groups(acc, group, min, nkeys);
-	set_groups(pay, group, min, nkeys);
-	in->ngroups = nkeys + 1;
-	pfree(group);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(in->build.row_cxt);
 	return true;
 }
 
 /*
- * Keys numbered through the hash table: sort them once with the type's
- * btree order (under the key collation) and give each row its key's
- * group.  Sets in->key_values.
+ * Read the rows to group next: both tables whole (in memory, watching the
+ * limit when there is one: past it, they go to batches instead), or the
+ * next batch.  Then rank the ids and group the rows by key.  False when
+ * nothing is left to read.
  */
-static void
-group_hashed_keys(MatchInput *in, MatchRows *acc, MatchRows *pay)
+static bool
+load_rows(MatchInput *in)
 {
-	TypeCacheEntry *tc = lookup_type_cache(in->pay->table->key_type,
-										   TYPECACHE_LT_OPR);
-	SortSupportData ssup;
-	int32		nkeys = month_map_count(in->keys);
-	Datum	   *values;
-	KeyOrder   *order;
-	int32	   *group;
-
-	values = palloc_extended(Max(nkeys, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
-	order = palloc_extended(Max(nkeys, 1) * sizeof(KeyOrder), MCXT_ALLOC_HUGE);
-	month_map_values(in->keys, values);
-	for (int32 i = 0; i < nkeys; i++)
+	if (in->mode == INPUT_IN_MEMORY)
 	{
-		order[i].value = values[i];
-		order[i].id = i;
+		if (in->done)
+			return false;
+		in->done = true;
+		in->build.limit = in->limit;
+		run_side(in, SIDE_ACC, match_build_receiver(&in->build, SIDE_ACC));
+		if (!in->build.full)
+			run_side(in, SIDE_PAY, match_build_receiver(&in->build, SIDE_PAY));
+		if (in->build.full)
+		{
+			elog(DEBUG1, "accmatch: the rows need more than accmatch.partition_work_mem: partitions in batches on temporary files");
+			forget_rows(in, true);
+			in->mode = INPUT_BATCHES;
+		}
 	}
-	memset(&ssup, 0, sizeof(ssup));
-	ssup.ssup_cxt = CurrentMemoryContext;
-	ssup.ssup_collation = in->key_coll;
-	ssup.ssup_nulls_first = false;
-	PrepareSortSupportFromOrderingOp(tc->lt_opr, &ssup);
-	sort_keys(order, nkeys, &ssup);
-
-	group = palloc_extended(Max(nkeys, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	for (int32 i = 0; i < nkeys; i++)
+	if (in->mode == INPUT_BATCHES)
 	{
-		group[order[i].id] = i;
-		values[i] = order[i].value;
+		if (in->spill == NULL)
+			spill_tables(in);
+		if (!read_batch(in))
+			return false;
 	}
-	pfree(order);
-	set_groups(acc, group, 0, nkeys);
-	set_groups(pay, group, 0, nkeys);
-	pfree(group);
-	in->key_values = values;
-	in->ngroups = nkeys + 1;
+
+	for (int s = 0; s < 2; s++)
+		match_ids_rank(in->ids[s], in->all[s].rows, in->all[s].n);
+	if (in->start[SIDE_ACC])
+	{
+		pfree(in->start[SIDE_ACC]);
+		pfree(in->start[SIDE_PAY]);
+	}
+	in->ngroups = keys_group(in->keys, &in->all[SIDE_ACC], &in->all[SIDE_PAY],
+							 &in->start[SIDE_ACC], &in->start[SIDE_PAY]);
+	in->next_group = 0;
+	return true;
 }
 
 /*
- * Read both tables whole, noting each row's key, find the keys' order and
- * group the rows by key: the first step of grouping in memory.  Groups are
- * the keys in order, then NULL.
+ * Raise an error when two rows of a group share an id: the id breaks ties
+ * between rows of the same date, so the answer would depend on the order
+ * rows are stored in.  A unique index that proves ids distinct spares the
+ * check (see match_ids_proven_unique()), and so does knowing that no two
+ * rows of the table (or batch) share an id (see match_ids_repeated()).
+ * Rows with a NULL partition key take no part in matching and are not
+ * checked.
  */
 static void
-read_and_group(MatchInput *in, MatchGroup *group)
+check_ids(MatchInput *in, int side, const MatchGroup *group,
+		  const MatchRows *rows)
 {
-	MemoryContext old = MemoryContextSwitchTo(in->cxt);
+	MatchTable *t = in->table[side];
+	int64		dup;
+	char	   *id;
 
-	in->reading = group;
-	match_reader_read_all(in, in->acc, group, &group->acc);
-	match_reader_read_all(in, in->pay, group, &group->pay);
-	in->reading = NULL;
-	in->acc_all = group->acc;
-	in->pay_all = group->pay;
-	in->amount_scale = group->amount_scale;
+	if (!in->check_ids[side] || group->key_isnull ||
+		match_ids_repeated(in->ids[side]) == IDS_DISTINCT ||
+		!match_find_duplicate_id(rows->rows, (int32) rows->n, &dup))
+		return;
 
-	if (in->keys_raw && !group_raw_keys(in, &in->acc_all, &in->pay_all))
-		number_raw_keys(in, &in->acc_all, &in->pay_all);
-	if (!in->keys_raw)
-		group_hashed_keys(in, &in->acc_all, &in->pay_all);
-
-	in->pay_start = palloc_extended((in->ngroups + 1) * sizeof(int32),
-									MCXT_ALLOC_HUGE);
-	in->acc_start = palloc_extended((in->ngroups + 1) * sizeof(int32),
-									MCXT_ALLOC_HUGE);
-	match_group_by_key(&in->acc_all, in->ngroups, in->acc_start);
-	match_group_by_key(&in->pay_all, in->ngroups, in->pay_start);
-	MemoryContextSwitchTo(old);
+	id = match_ids_text(in->ids[side], dup);
+	if (in->partition_by)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("duplicate id %s in relation \"%s\"", id, t->relname),
+				 errdetail("Ids must be unique within each value of \"%s\"; this one is repeated where it is %s.",
+						   in->partition_by, group->key)));
+	ereport(ERROR,
+			(errcode(ERRCODE_UNIQUE_VIOLATION),
+			 errmsg("duplicate id %s in relation \"%s\"", id, t->relname),
+			 errdetail("Ids must be unique: they tell apart rows of the same date.")));
 }
 
 /*
- * One table's rows of group g, as a MatchRows over the grouped array.
+ * Finish a group about to be yielded: check its ids, note how many months
+ * are numbered, the ids' values and how many rows the input holds.
+ * Returns true.
+ */
+static bool
+group_done(MatchInput *in, MatchGroup *group)
+{
+	check_ids(in, SIDE_ACC, group, &group->acc);
+	check_ids(in, SIDE_PAY, group, &group->pay);
+	group->nmonths = month_map_count(in->months);
+	group->acc_ids = in->ids[SIDE_ACC];
+	group->pay_ids = in->ids[SIDE_PAY];
+	group->held_rows = in->all[SIDE_ACC].n + in->all[SIDE_PAY].n;
+	return true;
+}
+
+/*
+ * One side's rows of group g, as a MatchRows over the grouped array.
  */
 static void
-group_rows(MatchRows *all, const int32 *start, int32 g, MatchRows *out,
-		   bool is_payment)
+group_rows(MatchInput *in, int side, int32 g, MatchRows *out)
 {
+	MatchRows  *all = &in->all[side];
+	int32	   *start = in->start[side];
+
 	out->rows = all->rows + start[g];
 	out->amount = all->amount ? all->amount + start[g] : NULL;
 	out->n = start[g + 1] - start[g];
 	out->cap = out->n;
-	restore_marks(out->rows, (int32) out->n, is_payment);
-}
-
-/*
- * match_input_next() when grouping in memory: the next key's rows, as
- * views into the arrays of all rows.
- */
-static bool
-next_grouped(MatchInput *in, MatchGroup *group)
-{
-	int32		g;
-
-	if (in->pay_start == NULL)
-	{
-		/* the first call: read both tables and group them */
-		group->pay.n = 0;
-		group->acc.n = 0;
-		group->amount_scale = 0;
-		read_and_group(in, group);
-	}
-
-	do
-	{
-		if (in->next_group >= in->ngroups)
-			return false;
-		g = in->next_group++;
-	} while (in->pay_start[g + 1] == in->pay_start[g] &&
-			 in->acc_start[g + 1] == in->acc_start[g]);
-
-	CHECK_FOR_INTERRUPTS();
-	group_rows(&in->pay_all, in->pay_start, g, &group->pay, true);
-	group_rows(&in->acc_all, in->acc_start, g, &group->acc, false);
-	group->amount_scale = in->amount_scale;
-	group->key_isnull = (g == in->ngroups - 1);
-	MemoryContextReset(in->key_cxt);
-	group->key = group->key_isnull ? NULL :
-		key_text(in, in->key_values[g]);
-	return group_done(in, group, in->pay_all.n + in->acc_all.n);
 }
 
 /*
  * Yield the next group of rows into group (whose arrays are reused from
  * call to call); false when both tables are exhausted.
  *
- * With partition_by, the group is the smallest key either table has left,
- * NULL keys last: its accruals are read first, so that their months are
- * numbered when the payments look theirs up.  Months are numbered afresh
- * for each key, so that memory holds one account's months at a time.
- *
- * Ids are checked to be unique within the group, and with partition_by
- * each table's keys to come in order.
+ * With partition_by, the groups are the keys in ascending order, then
+ * NULL; a group may have no payment (its accruals' ids are checked all
+ * the same) but is never empty.
  */
 bool
 match_input_next(MatchInput *in, MatchGroup *group)
 {
-	MemoryContext old;
-	Datum		pkey = (Datum) 0,
-				akey = (Datum) 0,
-				key;
-	bool		pnull = false,
-				anull = false;
-	bool		have_pay,
-				have_acc;
+	int32		g;
 
-	group->pay.n = 0;
-	group->acc.n = 0;
-	group->amount_scale = 0;
 	group->key = NULL;
 	group->key_isnull = false;
+	in->build.group = group;
 
-	if (in->grouped)
-		return next_grouped(in, group);
-
-	if (!in->keyed)
+	if (in->mode == INPUT_WHOLE)
 	{
+		MemoryContext old;
+
 		if (in->done)
 			return false;
 		in->done = true;
+		group->amount_scale = 0;
 		old = MemoryContextSwitchTo(in->cxt);
-		match_reader_read_all(in, in->acc, group, &group->acc);
-		match_reader_read_all(in, in->pay, group, &group->pay);
+		run_side(in, SIDE_ACC, match_build_receiver(&in->build, SIDE_ACC));
+		run_side(in, SIDE_PAY, match_build_receiver(&in->build, SIDE_PAY));
 		MemoryContextSwitchTo(old);
-		return group_done(in, group, group->pay.n + group->acc.n);
+		for (int s = 0; s < 2; s++)
+			match_ids_rank(in->ids[s], in->all[s].rows, in->all[s].n);
+		group->acc = in->all[SIDE_ACC];
+		group->pay = in->all[SIDE_PAY];
+		return group_done(in, group);
 	}
 
-	have_pay = match_reader_peek_key(in->pay, &pkey, &pnull);
-	have_acc = match_reader_peek_key(in->acc, &akey, &anull);
-	if (!have_pay && !have_acc)
-		return false;
-	if (have_pay)
-		check_key_order(in, in->pay, pkey, pnull);
-	if (have_acc)
-		check_key_order(in, in->acc, akey, anull);
-
-	/* the smallest key of the two, NULL sorting last */
-	if (!have_acc ||
-		(have_pay && !pnull &&
-		 (anull || compare_keys(in, pkey, akey) <= 0)))
+	for (;;)
 	{
-		key = pkey;
-		group->key_isnull = pnull;
+		if (!in->loaded)
+		{
+			MemoryContext old = MemoryContextSwitchTo(in->cxt);
+			bool		more;
+
+			group->amount_scale = 0;
+			more = load_rows(in);
+			MemoryContextSwitchTo(old);
+			if (!more)
+				return false;
+			in->loaded = true;
+		}
+		while (in->next_group < in->ngroups &&
+			   in->start[SIDE_PAY][in->next_group + 1] ==
+			   in->start[SIDE_PAY][in->next_group] &&
+			   in->start[SIDE_ACC][in->next_group + 1] ==
+			   in->start[SIDE_ACC][in->next_group])
+			in->next_group++;
+		if (in->next_group < in->ngroups)
+			break;
+		in->loaded = false;
 	}
-	else
+
+	CHECK_FOR_INTERRUPTS();
+	g = in->next_group++;
+	group_rows(in, SIDE_ACC, g, &group->acc);
+	group_rows(in, SIDE_PAY, g, &group->pay);
+	match_build_scale_group(&in->build, group);
+	group->acc.n = keys_restore_marks(&group->acc, 0, (int32) group->acc.n,
+									  false);
+	group->pay.n = keys_restore_marks(&group->pay, 0, (int32) group->pay.n,
+									  true);
+	group->key_isnull = (g == in->ngroups - 1);
+	if (!group->key_isnull)
 	{
-		key = akey;
-		group->key_isnull = anull;
+		MemoryContext old = MemoryContextSwitchTo(in->build.row_cxt);
+
+		MemoryContextReset(in->build.row_cxt);
+		group->key = keys_text(in->keys, g);
+		MemoryContextSwitchTo(old);
 	}
-
-	MemoryContextReset(in->key_cxt);
-	if (!group->key_isnull)
-		key = copy_key(in, key);
-
-	in->have_key = true;
-	in->key_isnull = group->key_isnull;
-	in->key = key;
-
-	old = MemoryContextSwitchTo(in->cxt);
-	month_map_reset(in->months);
-	match_reader_read_group(in, in->acc, group->key_isnull, key, group,
-							&group->acc);
-	match_reader_read_group(in, in->pay, group->key_isnull, key, group,
-							&group->pay);
-	/* in->key is now the spelling shown (see match_input_spell_key()) */
-	if (!group->key_isnull)
-		group->key = key_text(in, in->key);
-	MemoryContextSwitchTo(old);
-	return group_done(in, group, group->pay.n + group->acc.n);
+	return group_done(in, group);
 }
 
 /*
- * Close both cursors and disconnect from SPI.
+ * Close the batches' files and disconnect from SPI.
  */
 void
 match_input_close(MatchInput *in)
 {
-	match_reader_close(in->pay);
-	match_reader_close(in->acc);
+	if (in->spill)
+	{
+		elog(DEBUG2, "accmatch: %d batches", match_spill_batches(in->spill));
+		match_spill_close(in->spill);
+	}
+	for (int s = 0; s < 2; s++)
+		SPI_freeplan(in->plan[s]);
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
 }

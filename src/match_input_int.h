@@ -1,9 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * match_input_int.h
- *	  Private to the input side of match_payments(): one table's reader
- *	  (match_reader.c) and the state of both tables being read
- *	  (match_input.c).
+ *	  Private to the input side of match_payments(): match_input.c drives
+ *	  the three files declared here, which never call one another's
+ *	  entry points nor match_input.c's:
+ *
+ *	match_rows.c	a row's values into a group's compact rows (MatchBuild)
+ *	match_keys.c	numbering partition keys, grouping rows by key (KeyMap)
+ *	match_spill.c	rows in batches by key range on temporary files
  *
  *-------------------------------------------------------------------------
  */
@@ -12,108 +16,114 @@
 
 #include "match.h"
 
-#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "tcop/dest.h"
+
+/* Column positions in the queries that read the tables. */
+#define COL_ID		1
+#define COL_DATE	2
+#define COL_MONTH	3
+#define COL_KEY		4			/* with partition_by; the amount follows */
+
+/* The two tables, as indexes of arrays of both. */
+#define SIDE_ACC	0
+#define SIDE_PAY	1
+
+/* The partition key's type and its btree order (under the key collation). */
+typedef struct MatchKeyType
+{
+	Oid			type;
+	Oid			collation;
+	int16		typlen;
+	bool		typbyval;
+	FmgrInfo	cmp;
+	Oid			out_func;
+} MatchKeyType;
+
+/*
+ * Compare two non-NULL partition keys with the type's btree comparison.
+ */
+static inline int
+match_key_compare(const MatchKeyType *kt, Datum a, Datum b)
+{
+	return DatumGetInt32(FunctionCall2Coll(unconstify(FmgrInfo *, &kt->cmp),
+										   kt->collation, a, b));
+}
+
+/* ---- partition keys (match_keys.c) ---- */
+
+/*
+ * While rows are grouped in memory, match holds the key, so these months
+ * mark a payment without a date, a row without a key, a payment without
+ * either, and an accrual without a date kept for its amount's scale.
+ * Month numbers are -1 or more.
+ */
+#define GROUPED_NULL_DATE		(-2)
+#define GROUPED_NULL_KEY		(-3)
+#define GROUPED_NULL_KEY_DATE	(-4)
+#define GROUPED_ACC_NULL_DATE	(-5)
+
+typedef struct KeyMap KeyMap;
+
+extern KeyMap *keys_create(MatchKeyType *kt, MemoryContext cxt);
+extern void keys_reset(KeyMap *keys);
+extern void keys_note_row(KeyMap *keys, MatchRow *row, Datum key,
+						  bool isnull, bool is_payment,
+						  MatchRows *acc, MatchRows *pay);
+extern int32 keys_group(KeyMap *keys, MatchRows *acc, MatchRows *pay,
+						int32 **acc_start, int32 **pay_start);
+extern char *keys_text(KeyMap *keys, int32 g);
+extern int32 keys_restore_marks(MatchRows *rows, int64 start, int32 n,
+								bool is_payment);
+
+/* ---- a row's values into compact rows (match_rows.c) ---- */
 
 /* Turns a column's Datum into the int64 a MatchRow keeps. */
 typedef int64 (*MatchValueFn) (Datum value);
 
 extern MatchValueFn match_value_fn(Oid type);
 
-/* Streams one table's rows through an SPI cursor, a batch at a time. */
-typedef struct MatchReader
+/* The state of reading both tables' rows into a group. */
+typedef struct MatchBuild
 {
-	MatchTable *table;
-	char	   *query;			/* SELECT of the columns read */
-	char	   *ordered_query;	/* the same, ordered by the partition key */
-	SPIPlanPtr	plan;			/* query, once planned for an estimate */
-	Portal		portal;			/* when streamed: the open cursor */
-	SPITupleTable *tuptable;
-	uint64		pos;
-	uint64		count;
-	bool		done;
-	bool		keyed;			/* read through the ordered cursor */
-	int			key_col;		/* position of the key, 0 when not read */
-	bool		check_ids;		/* no unique index proves ids distinct */
-	MatchValueFn id_value;		/* chosen once from the column types */
+	MatchTable *table[2];		/* by side */
+	MatchRows  *out[2];
+	MatchIds   *ids[2];
 	MatchValueFn date_value;
-	int			amount_col;		/* position of the amount, 0 when not read */
-	MemoryContext cxt;			/* where row arrays grow */
-	MemoryContext batch_cxt;	/* reset after each batch */
-	int64		expected_rows;	/* planner's estimate, for the first array */
-} MatchReader;
+	MonthMap   *months;			/* accruals number, payments look up */
+	KeyMap	   *keys;			/* NULL without partition_by */
+	MatchGroup *group;			/* amount_scale */
+	int			amount_col;		/* query column, 0 when not read */
+	bool		own_scale;		/* amounts kept with their own scale */
+	bool		keep_null_dates;	/* accruals without a date kept */
+	int64		expected[2];	/* first array sizes */
+	MemoryContext cxt;			/* where the arrays grow */
+	MemoryContext row_cxt;		/* reset every so many rows */
+	Size		limit;			/* memory held that stops reading, or 0 */
+	MemoryContext limit_cxt;	/* the memory counted */
+	bool		full;			/* stopped at limit */
+	uint64		nrows;
+} MatchBuild;
 
-/* Both tables being read, and the partition key being merged. */
-struct MatchInput
-{
-	MatchReader *pay;
-	MatchReader *acc;
-	MonthMap   *months;
-	bool		keyed;
-	bool		done;			/* the single group was returned */
-	const char *partition_by;	/* the column, for messages */
-	MemoryContext cxt;
-	MemoryContext key_cxt;		/* the current key, reset per group */
-	bool		have_key;		/* a group was read: key is its key */
-	bool		key_isnull;
-	Datum		key;
-	FmgrInfo	key_cmp;		/* btree comparison of the key type */
-	Oid			key_coll;
-	Oid			key_out;
-	int16		key_typlen;
-	bool		key_typbyval;
+extern void match_build_row(MatchBuild *b, int side, const Datum *values,
+							const bool *isnull);
+extern void match_build_reserve(MatchBuild *b, int side, int64 n);
+extern DestReceiver *match_build_receiver(MatchBuild *b, int side);
+extern void match_build_scale_group(MatchBuild *b, MatchGroup *group);
 
-	/* partition_by grouped in memory (see match_input_next()) */
-	bool		grouped;
-	MatchValueFn key_value;		/* keys_raw: the key as an integer */
-	MonthMap   *keys;			/* numbers the keys as rows are read */
-	bool		keys_raw;		/* integer keys kept as they are, not
-								 * numbered (see match_input_key_row()) */
-	MatchGroup *reading;		/* the arrays being read into */
-	MatchRows	pay_all;		/* every row of each table, by group */
-	MatchRows	acc_all;
-	int32	   *pay_start;		/* group g: rows [start[g], start[g + 1]);
-								 * NULL until both tables are grouped */
-	int32	   *acc_start;
-	Datum	   *key_values;		/* group g's key; the last group's is NULL */
-	int32		ngroups;
-	int32		next_group;
-	int			amount_scale;
-};
+/* ---- batches on temporary files (match_spill.c) ---- */
 
-/*
- * While rows are grouped in memory, match holds the key, so these months
- * mark a payment without a date, a row without a key, and a payment
- * without either (see match_input_key_row()).  Month numbers are -1 or more.
- */
-#define GROUPED_NULL_DATE		(-2)
-#define GROUPED_NULL_KEY		(-3)
-#define GROUPED_NULL_KEY_DATE	(-4)
+typedef struct MatchSpill MatchSpill;
 
-/*
- * Compare two non-NULL partition keys with the type's btree comparison.
- */
-static inline int
-compare_keys(MatchInput *in, Datum a, Datum b)
-{
-	return DatumGetInt32(FunctionCall2Coll(&in->key_cmp, in->key_coll, a, b));
-}
-
-extern void match_input_key_row(MatchInput *in, MatchRow *row, Datum key,
-								bool isnull);
-extern void match_input_spell_key(MatchInput *in, Datum key);
-
-/* ---- one table's reader (match_reader.c) ---- */
-
-extern MatchReader *match_reader_open(MatchTable *t, const char *partition_by,
+extern MatchSpill *match_spill_create(MatchKeyType *kt, int key_col,
 									  MemoryContext cxt);
-extern double match_reader_estimate(MatchReader *r);
-extern void match_reader_stream(MatchReader *r);
-extern bool match_reader_peek_key(MatchReader *r, Datum *key, bool *isnull);
-extern void match_reader_read_group(MatchInput *in, MatchReader *r,
-									bool key_isnull, Datum key,
-									MatchGroup *group, MatchRows *out);
-extern void match_reader_read_all(MatchInput *in, MatchReader *r,
-								  MatchGroup *group, MatchRows *out);
-extern void match_reader_close(MatchReader *r);
+extern void match_spill_bounds(MatchSpill *spill, Oid relid,
+							   AttrNumber attnum, int nbatches);
+extern DestReceiver *match_spill_receiver(MatchSpill *spill, int side);
+extern bool match_spill_next(MatchSpill *spill, Size limit, Size row_bytes);
+extern TupleTableSlot *match_spill_read(MatchSpill *spill, int side);
+extern int64 match_spill_rows(MatchSpill *spill, int side);
+extern int	match_spill_batches(MatchSpill *spill);
+extern void match_spill_close(MatchSpill *spill);
 
 #endif							/* MATCH_INPUT_INT_H */

@@ -29,6 +29,7 @@ typedef struct MonthEntry
 	uint32		hash;
 	int32		id;
 	char		status;
+	bool		spelled;		/* keys: value is a payment's spelling */
 } MonthEntry;
 
 /*
@@ -74,6 +75,7 @@ typedef struct MonthNode
 	RBTNode		rbt;
 	Datum		value;
 	int32		id;
+	bool		spelled;		/* keys: value is a payment's spelling */
 } MonthNode;
 
 /*
@@ -336,41 +338,68 @@ month_map_number(MonthMap *map, Datum value, bool add)
 }
 
 /*
- * Whether month_map_number_key() can number values of the map's type: only
- * hashed types are numbered that way.
+ * A key seen again: keep the spelling of the payments' keys that
+ * match_spelling_precedes() puts first (see month_map_number_key()).
  */
-bool
-month_map_hashed(MonthMap *map)
+static inline void
+respell(MonthMap *map, Datum *kept, bool *spelled, Datum value, bool spell)
 {
-	return map->tree == NULL;
+	if (spell &&
+		(!*spelled ||
+		 match_spelling_precedes(value, *kept, map->byval, map->typlen)))
+	{
+		*kept = month_copy(map, value);
+		*spelled = true;
+	}
 }
 
 /*
  * Number of a partition key value, numbering it when it is new (see
  * month_map_number()).  Values that are equal but spelled differently
  * (numeric 1.0 and 1.00, or 'a' and 'A' under a case-insensitive
- * collation) share a number, and the map keeps the spelling that
- * match_spelling_precedes() puts first, so that the one shown does not
- * depend on the order rows are read in.  Only for hashed types.
+ * collation) share a number.  The value kept for a number is the spelling
+ * shown as partition_key: among the values passed with spell (the
+ * payments' keys) the one that match_spelling_precedes() puts first, so
+ * that it does not depend on the order rows are read in; values passed
+ * without spell (the accruals') only number the key.
  */
 int32
-month_map_number_key(MonthMap *map, Datum value)
+month_map_number_key(MonthMap *map, Datum value, bool spell)
 {
-	MonthEntry *entry;
-	bool		found;
-
-	Assert(month_map_hashed(map));
-	entry = monthhash_insert(map->table, value, &found);
-	if (!found)
+	if (map->tree)
 	{
-		entry->value = month_copy(map, value);
-		entry->id = map->count++;
+		MonthNode	probe;
+		MonthNode  *node;
+		bool		isnew;
+
+		probe.value = value;
+		probe.id = map->count;
+		probe.spelled = spell;
+		node = (MonthNode *) rbt_insert(map->tree, &probe.rbt, &isnew);
+		if (isnew)
+		{
+			node->value = month_copy(map, value);
+			map->count++;
+		}
+		else if (!map->bitwise)
+			respell(map, &node->value, &node->spelled, value, spell);
+		return node->id;
 	}
-	else if (!map->bitwise &&
-			 match_spelling_precedes(value, entry->value, map->byval,
-									 map->typlen))
-		entry->value = month_copy(map, value);
-	return entry->id;
+	else
+	{
+		bool		found;
+		MonthEntry *entry = monthhash_insert(map->table, value, &found);
+
+		if (!found)
+		{
+			entry->value = month_copy(map, value);
+			entry->id = map->count++;
+			entry->spelled = spell;
+		}
+		else if (!map->bitwise)
+			respell(map, &entry->value, &entry->spelled, value, spell);
+		return entry->id;
+	}
 }
 
 /*

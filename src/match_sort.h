@@ -34,6 +34,7 @@
  */
 
 #ifdef MS_AMOUNTS
+#define MS_HAS_AMOUNTS		true
 #define MS_PARAM(name)		, int64 *name
 #define MS_ARG(name, off)	, (name) + (off)
 #define MS_MOVE(r, a, dst, src) \
@@ -44,6 +45,7 @@
 #define MS_PUT(r, a, i, tmp) \
 	do { (r)[i] = tmp; (a)[i] = tmp##_amount; } while (0)
 #else
+#define MS_HAS_AMOUNTS		false
 #define MS_PARAM(name)
 #define MS_ARG(name, off)
 #define MS_MOVE(r, a, dst, src)	((r)[dst] = (r)[src])
@@ -135,12 +137,84 @@ MS_NAME(place_rows) (MatchRow *rows MS_PARAM(amount), int32 n, int32 *start,
 }
 
 /*
+ * Sort the rows of one date by id, through the scratch buffer: each row is
+ * moved by counting to the bucket of its id's high bits (about one bucket
+ * per row), in the order of the buckets, into the buffer, and from there
+ * back by insertion, which moves each row only within its small bucket.
+ * A bucket of one date is small enough for the buffer to stay in the
+ * processor's cache, where the rows, read in order and written near one
+ * another, move about twice as fast as by swaps in place.
+ */
+static void
+MS_NAME(sort_ids_scattered) (MatchRow *rows MS_PARAM(amount), int32 n,
+							 SortScratch *scratch)
+{
+	int64		min = rows[0].id,
+				max = rows[0].id;
+	uint64		range;
+	int			shift = 0;
+	int32		nbuckets;
+	int32	   *count;
+	MatchRow   *buf;
+
+	for (int32 i = 1; i < n; i++)
+	{
+		min = Min(min, rows[i].id);
+		max = Max(max, rows[i].id);
+	}
+	range = (uint64) max - (uint64) min;
+	while ((range >> shift) >= (uint64) n)
+		shift++;
+	nbuckets = (int32) (range >> shift) + 1;
+	sort_scratch_reserve(scratch, n, nbuckets, MS_HAS_AMOUNTS);
+	count = scratch->count;
+	buf = scratch->rows;
+
+	memset(count, 0, nbuckets * sizeof(int32));
+	for (int32 i = 0; i < n; i++)
+		count[((uint64) rows[i].id - (uint64) min) >> shift]++;
+	for (int32 b = 0, sum = 0; b < nbuckets; b++)
+	{
+		int32		c = count[b];
+
+		count[b] = sum;
+		sum += c;
+	}
+	for (int32 i = 0; i < n; i++)
+	{
+		int32		to = count[((uint64) rows[i].id - (uint64) min) >> shift]++;
+
+		buf[to] = rows[i];
+#ifdef MS_AMOUNTS
+		scratch->amounts[to] = amount[i];
+#endif
+	}
+
+	/* back in order: every row is at most a bucket away from its place */
+	for (int32 i = 0; i < n; i++)
+	{
+		MatchRow	row = buf[i];
+		int32		j = i;
+
+		while (j > 0 && rows[j - 1].id > row.id)
+		{
+			MS_MOVE(rows, amount, j, j - 1);
+			j--;
+		}
+		rows[j] = row;
+#ifdef MS_AMOUNTS
+		amount[j] = scratch->amounts[i];
+#endif
+	}
+}
+
+/*
  * Sort rows by (date, id), or by id alone when by_id (rows of one date),
  * in place; see match_sort_rows().
  */
 static void
 MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
-						  bool by_id)
+						  bool by_id, SortScratch *scratch)
 {
 	int64		min,
 				max;
@@ -151,6 +225,11 @@ MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
 	int32	   *start;
 	RowKey		key = by_id ? ROW_KEY_ID : ROW_KEY_DATE;
 
+	if (by_id && n > MATCH_INSERTION_ROWS && n <= MATCH_SCATTER_ROWS)
+	{
+		MS_NAME(sort_ids_scattered) (rows MS_ARG(amount, 0), n, scratch);
+		return;
+	}
 	if (n < MATCH_BUCKET_MIN_ROWS)
 	{
 #ifdef MS_AMOUNTS
@@ -179,7 +258,8 @@ MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
 	{
 		/* one date: order by id; one id (a duplicate): nothing to do */
 		if (!by_id)
-			MS_NAME(sort_rows_radix) (rows MS_ARG(amount, 0), n, true);
+			MS_NAME(sort_rows_radix) (rows MS_ARG(amount, 0), n, true,
+									  scratch);
 		return;
 	}
 	range = (uint64) max - (uint64) min;
@@ -209,7 +289,7 @@ MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
 									 size, true);
 		else
 			MS_NAME(sort_rows_radix) (rows + start[b] MS_ARG(amount, start[b]),
-									  size, by_id || shift == 0);
+									  size, by_id || shift == 0, scratch);
 	}
 	pfree(start);
 }
@@ -259,7 +339,9 @@ MS_NAME(sort_group) (MatchRow *pay MS_PARAM(pay_amount), int32 npay,
 					 MatchRow *acc MS_PARAM(acc_amount), int32 nacc)
 {
 	int32		ndated = 0;
+	SortScratch scratch;
 
+	memset(&scratch, 0, sizeof(scratch));
 	for (int32 i = 0; i < npay; i++)
 	{
 		if (pay[i].match != MATCH_NULL_DATE)
@@ -273,15 +355,19 @@ MS_NAME(sort_group) (MatchRow *pay MS_PARAM(pay_amount), int32 npay,
 	}
 	for (int32 i = ndated; i < npay; i++)
 		pay[i].match = MATCH_NONE;
-	MS_NAME(sort_rows_radix) (pay MS_ARG(pay_amount, 0), ndated, false);
+	MS_NAME(sort_rows_radix) (pay MS_ARG(pay_amount, 0), ndated, false,
+							  &scratch);
 	/* the payments without a date have date 0: by id */
 	MS_NAME(sort_rows_radix) (pay + ndated MS_ARG(pay_amount, ndated),
-							  npay - ndated, true);
-	MS_NAME(sort_rows_radix) (acc MS_ARG(acc_amount, 0), nacc, false);
+							  npay - ndated, true, &scratch);
+	MS_NAME(sort_rows_radix) (acc MS_ARG(acc_amount, 0), nacc, false,
+							  &scratch);
+	sort_scratch_free(&scratch);
 	return ndated;
 }
 
 #undef MS_BUCKET
+#undef MS_HAS_AMOUNTS
 #undef MS_PARAM
 #undef MS_ARG
 #undef MS_MOVE
