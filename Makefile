@@ -16,7 +16,9 @@ MATCH_OBJS = \
 ALLOCATE_OBJS = \
 	src/allocate.o \
 	src/allocate_amount.o \
-	src/allocate_core.o
+	src/allocate_core.o \
+	src/corrections.o \
+	src/ledger.o
 OBJS = \
 	$(MATCH_OBJS) \
 	$(ALLOCATE_OBJS) \
@@ -45,8 +47,9 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(MATCH_OBJS) $(ALLOCATE_OBJS): src/match.h
+src/corrections.o src/ledger.o: src/ledger.h
 src/match_input.o src/match_keys.o src/match_rows.o src/match_spill.o: src/match_input_int.h
-src/match_ids.o src/match_keys.o src/match_rows.o: src/compat.h
+src/match_ids.o src/match_keys.o src/match_rows.o src/ledger.o: src/compat.h
 src/match_core.o: src/match_sort.h
 src/summary.o src/summary_agg.o src/summary_json.o: src/summary.h src/summary_int.h
 src/summary.o src/summary_agg.o: src/compat.h

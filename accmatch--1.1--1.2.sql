@@ -108,3 +108,48 @@ ROWS 1000;
 
 COMMENT ON FUNCTION allocate_payments_typed(anyelement, regclass, regclass, text, text, text) IS
 'allocate_payments() for ids of any type: payment_id and accrual_id have the type of id_type, the ids'' own';
+
+/*
+ * Corrections of a ledger of allocations
+ */
+
+CREATE FUNCTION allocation_corrections(
+	ledger regclass,
+	payments regclass DEFAULT 'payment'::text,
+	accruals regclass DEFAULT 'accrual'::text,
+	strategy text DEFAULT 'sequential',
+	partition_by text DEFAULT NULL,
+	amount_column text DEFAULT 'amount')
+RETURNS TABLE (
+	payment_id bigint,
+	accrual_id bigint,
+	amount numeric,
+	matched_by text,
+	partition_key text)
+AS 'MODULE_PATHNAME', 'allocation_corrections'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+ROWS 1000;
+
+COMMENT ON FUNCTION allocation_corrections(regclass, regclass, regclass, text, text, text) IS
+'rows to append to a ledger of allocate_payments() rows so that each group sums as in one full run on today''s tables; reversals are negative';
+
+CREATE FUNCTION allocation_corrections_typed(
+	id_type anyelement,
+	ledger regclass,
+	payments regclass DEFAULT 'payment'::text,
+	accruals regclass DEFAULT 'accrual'::text,
+	strategy text DEFAULT 'sequential',
+	partition_by text DEFAULT NULL,
+	amount_column text DEFAULT 'amount')
+RETURNS TABLE (
+	payment_id anyelement,
+	accrual_id anyelement,
+	amount numeric,
+	matched_by text,
+	partition_key text)
+AS 'MODULE_PATHNAME', 'allocation_corrections_typed'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+ROWS 1000;
+
+COMMENT ON FUNCTION allocation_corrections_typed(anyelement, regclass, regclass, regclass, text, text, text) IS
+'allocation_corrections() for ids of any type: payment_id and accrual_id have the type of id_type, the ids'' own';

@@ -67,7 +67,7 @@ static const int64 padded_max[NUM_BASE_DIGITS] = {
  * Convert a stored numeric to an integer count of units of 10^-dscale.
  */
 static AmountStatus
-numeric_to_scaled(Datum value, int64 *scaled, int *scale)
+numeric_to_scaled(Datum value, bool allow_negative, int64 *scaled, int *scale)
 {
 	struct varlena *v = PG_DETOAST_DATUM_PACKED(value);
 	const char *data = VARDATA_ANY(v);
@@ -115,7 +115,7 @@ numeric_to_scaled(Datum value, int64 *scaled, int *scale)
 		*scaled = 0;			/* zero, of whatever scale */
 		return dscale > AMOUNT_MAX_SCALE ? AMOUNT_OUT_OF_RANGE : AMOUNT_OK;
 	}
-	if (negative)
+	if (negative && !allow_negative)
 		return AMOUNT_NEGATIVE;
 	if (dscale > AMOUNT_MAX_SCALE)
 		return AMOUNT_OUT_OF_RANGE;
@@ -142,16 +142,18 @@ numeric_to_scaled(Datum value, int64 *scaled, int *scale)
 		if (pg_add_s64_overflow(result, term, &result))
 			return AMOUNT_OUT_OF_RANGE;
 	}
-	*scaled = result;
+	*scaled = negative ? -result : result;
 	return AMOUNT_OK;
 }
 
 /*
  * Convert an amount of type smallint, integer, bigint or numeric to an
- * integer count of units of 10^-scale, scale being the value's own.
+ * integer count of units of 10^-scale, scale being the value's own;
+ * negative amounts only when allow_negative (a ledger's reversals).
  */
 AmountStatus
-amount_from_datum(Datum value, Oid type, int64 *scaled, int *scale)
+amount_from_datum(Datum value, Oid type, bool allow_negative, int64 *scaled,
+				  int *scale)
 {
 	int64		v;
 
@@ -167,11 +169,11 @@ amount_from_datum(Datum value, Oid type, int64 *scaled, int *scale)
 			v = DatumGetInt64(value);
 			break;
 		default:
-			return numeric_to_scaled(value, scaled, scale);
+			return numeric_to_scaled(value, allow_negative, scaled, scale);
 	}
 	*scale = 0;
 	*scaled = v;
-	return v < 0 ? AMOUNT_NEGATIVE : AMOUNT_OK;
+	return v < 0 && !allow_negative ? AMOUNT_NEGATIVE : AMOUNT_OK;
 }
 
 /*
@@ -188,8 +190,9 @@ amount_rescale(int64 *value, int from, int to)
 }
 
 /*
- * The numeric value of a scaled amount (0 or more), with that display
- * scale, in the stored form described above, without the varlena header:
+ * The numeric value of a scaled amount (of either sign, but not
+ * PG_INT64_MIN), with that display scale, in the stored form described
+ * above, without the varlena header:
  * written to buf (AMOUNT_NUMERIC_MAX bytes at least); returns its length.
  * It always fits the short form: an int64 at scale 0 to 18 has a weight of
  * -5 to 4.  Digits are stripped of leading and trailing zeros, as
@@ -207,8 +210,11 @@ amount_numeric_body(int64 value, int scale, char *buf)
 	int			last;
 	uint16		header;
 	char	   *data = buf;
+	bool		negative = (value < 0);
 
-	Assert(value >= 0 && scale >= 0 && scale <= AMOUNT_MAX_SCALE);
+	Assert(value != PG_INT64_MIN && scale >= 0 && scale <= AMOUNT_MAX_SCALE);
+	if (negative)
+		value = -value;
 
 	if (value <= padded_max[pad])
 	{
@@ -273,7 +279,8 @@ amount_numeric_body(int64 value, int scale, char *buf)
 	else
 		ndigits = first - last + 1;
 
-	header = NUM_FORM_SHORT | (scale << NUM_SHORT_DSCALE_SHIFT) |
+	header = NUM_FORM_SHORT | (negative && ndigits > 0 ? NUM_SHORT_NEG : 0) |
+		(scale << NUM_SHORT_DSCALE_SHIFT) |
 		(weight < 0 ? NUM_SHORT_WEIGHT_NEG : 0) |
 		(weight & NUM_SHORT_WEIGHT_MASK);
 	memcpy(data, &header, sizeof(uint16));

@@ -334,7 +334,8 @@ typedef enum AmountStatus
 
 #define AMOUNT_MAX_SCALE	18
 
-extern AmountStatus amount_from_datum(Datum value, Oid type, int64 *scaled,
+extern AmountStatus amount_from_datum(Datum value, Oid type,
+									  bool allow_negative, int64 *scaled,
 									  int *scale);
 extern bool amount_rescale(int64 *value, int from, int to);
 extern Datum amount_to_numeric(int64 value, int scale);

@@ -258,7 +258,7 @@ read_amount(MatchBuild *b, int side, Datum value, bool isnull, Datum id)
 						t->amount_column, t->relname),
 				 errdetail("Every %s must have an amount.",
 						   t->is_payment ? "payment" : "accrual")));
-	status = amount_from_datum(value, t->amount_type, &amount, &scale);
+	status = amount_from_datum(value, t->amount_type, false, &amount, &scale);
 	if (status != AMOUNT_OK)
 		bad_amount(t, id_text(t, id), status);
 	if (b->own_scale)
