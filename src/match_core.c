@@ -502,12 +502,17 @@ match_group(MatchCore *core, MatchStrategy strategy,
 void
 match_group_by_key(MatchRows *rows, int32 ngroups, int32 *start)
 {
+	SortScratch scratch;
+
 	start[ngroups] = (int32) rows->n;
 	if (ngroups == 0)
 		return;
+	memset(&scratch, 0, sizeof(scratch));
 	if (rows->amount)
 		group_rows_pass_amounts(rows->rows, rows->amount, (int32) rows->n,
-								0, ngroups, start, 0);
+								0, ngroups, start, 0, &scratch);
 	else
-		group_rows_pass(rows->rows, (int32) rows->n, 0, ngroups, start, 0);
+		group_rows_pass(rows->rows, (int32) rows->n, 0, ngroups, start, 0,
+						&scratch);
+	sort_scratch_free(&scratch);
 }

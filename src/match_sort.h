@@ -295,6 +295,47 @@ MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
 }
 
 /*
+ * Move rows whose groups (in match) are in [lo, hi), at most
+ * MATCH_GROUP_FANOUT of them, to their groups through the scratch buffer:
+ * counted, copied there in the groups' order, and back.  start[g - lo]
+ * gets where group g begins, from offset.  For the last pass of grouping,
+ * over the few thousand rows of a bucket, which stay in the processor's
+ * cache (see sort_ids_scattered()).
+ */
+static void
+MS_NAME(group_rows_scattered) (MatchRow *rows MS_PARAM(amount), int32 n,
+							   int32 lo, int32 hi, int32 *start, int32 offset,
+							   SortScratch *scratch)
+{
+	int32		ngroups = hi - lo;
+	int32	   *count;
+
+	sort_scratch_reserve(scratch, n, ngroups + 1, MS_HAS_AMOUNTS);
+	count = scratch->count;
+	memset(count, 0, (ngroups + 1) * sizeof(int32));
+	for (int32 i = 0; i < n; i++)
+		count[rows[i].match - lo + 1]++;
+	for (int32 g = 0; g < ngroups; g++)
+	{
+		count[g + 1] += count[g];
+		start[g] = offset + count[g];
+	}
+	for (int32 i = 0; i < n; i++)
+	{
+		int32		to = count[rows[i].match - lo]++;
+
+		scratch->rows[to] = rows[i];
+#ifdef MS_AMOUNTS
+		scratch->amounts[to] = amount[i];
+#endif
+	}
+	memcpy(rows, scratch->rows, n * sizeof(MatchRow));
+#ifdef MS_AMOUNTS
+	memcpy(amount, scratch->amounts, n * sizeof(int64));
+#endif
+}
+
+/*
  * One pass of match_group_by_key() over rows whose groups (in match) are
  * in [lo, hi): moves each row to the bucket of (group - lo) >> shift, at
  * most MATCH_GROUP_FANOUT buckets, so that the places rows are written to
@@ -303,7 +344,8 @@ MS_NAME(sort_rows_radix) (MatchRow *rows MS_PARAM(amount), int32 n,
  */
 static void
 MS_NAME(group_rows_pass) (MatchRow *rows MS_PARAM(amount), int32 n,
-						  int32 lo, int32 hi, int32 *start, int32 offset)
+						  int32 lo, int32 hi, int32 *start, int32 offset,
+						  SortScratch *scratch)
 {
 	int			shift = 0;
 	int32		nbuckets;
@@ -311,6 +353,12 @@ MS_NAME(group_rows_pass) (MatchRow *rows MS_PARAM(amount), int32 n,
 
 	while (((hi - 1 - lo) >> shift) >= MATCH_GROUP_FANOUT)
 		shift++;
+	if (shift == 0 && n <= MATCH_SCATTER_ROWS)
+	{
+		MS_NAME(group_rows_scattered) (rows MS_ARG(amount, 0), n, lo, hi,
+									   start, offset, scratch);
+		return;
+	}
 	nbuckets = ((hi - 1 - lo) >> shift) + 1;
 	bstart = palloc((nbuckets + 1) * sizeof(int32));
 	MS_NAME(place_rows) (rows MS_ARG(amount, 0), n, bstart, nbuckets,
@@ -326,7 +374,8 @@ MS_NAME(group_rows_pass) (MatchRow *rows MS_PARAM(amount), int32 n,
 		else
 			MS_NAME(group_rows_pass) (rows + bstart[b] MS_ARG(amount, bstart[b]),
 									  bstart[b + 1] - bstart[b], glo, ghi,
-									  start + (glo - lo), offset + bstart[b]);
+									  start + (glo - lo), offset + bstart[b],
+									  scratch);
 	}
 	pfree(bstart);
 }
