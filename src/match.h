@@ -151,9 +151,6 @@ extern Oid	match_relation_arg(FunctionCallInfo fcinfo, int argno,
 							   const char *name, const char *fname);
 extern void match_resolve_table(MatchTable *t, const char *role, Oid relid,
 								const char *partition_by);
-extern AttrNumber match_lookup_column(MatchTable *t, const char *column,
-									  const char *argument,
-									  Oid *type, Oid *collation);
 extern void match_check_same_types(MatchTable *pay, MatchTable *acc,
 								   const char *partition_by);
 extern void match_check_id_types(MatchTable *pay, MatchTable *acc,
@@ -195,7 +192,7 @@ typedef enum IdsRepeated
 extern MatchIds *match_ids_create(Oid type, Oid collation,
 								  MemoryContext cxt);
 extern void match_ids_reset(MatchIds *ids);
-extern bool match_ids_integer(const MatchIds *ids);
+extern void match_ids_expect(MatchIds *ids, int64 rows);
 extern int64 match_ids_add(MatchIds *ids, Datum value);
 extern void match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n);
 extern IdsRepeated match_ids_repeated(const MatchIds *ids);

@@ -58,7 +58,7 @@ wrong_column_type(MatchTable *t, const char *column, Oid found,
  * number, and sets its base type (domains are looked through) and, when
  * collation is not NULL, its collation.
  */
-AttrNumber
+static AttrNumber
 match_lookup_column(MatchTable *t, const char *column, const char *argument,
 					Oid *type, Oid *collation)
 {

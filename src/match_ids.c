@@ -78,6 +78,7 @@ struct MatchIds
 	int64		seen_base;
 	int64		seen_bits;
 	int64		nseen;
+	int64		expected;		/* rows the planner expects */
 	IdsRepeated repeated;
 };
 
@@ -250,8 +251,9 @@ match_ids_reset(MatchIds *ids)
  * Note an integer id in the bitmap of the ids seen, so that whether any
  * id repeats is known once the rows are read, without a pass over them
  * (see match_ids_repeated()).  The bitmap covers the ids' range as it
- * grows; ids spread over more than ID_BITS_PER_ROW values per row make
- * it too large, and it is given up: whether ids repeat is then unknown.
+ * grows; ids spread over more than ID_BITS_PER_ROW values per row (of
+ * those read, or expected) make it too large, and it is given up: whether
+ * ids repeat is then unknown.
  */
 static void
 note_integer(MatchIds *ids, int64 id)
@@ -273,7 +275,8 @@ note_integer(MatchIds *ids, int64 id)
 		int64		nbits;
 		uint64	   *seen;
 
-		if (want > (uint64) Max(ids->nseen, 65536) * ID_BITS_PER_ROW)
+		if (want > (uint64) Max(Max(ids->nseen, ids->expected), 65536) *
+			ID_BITS_PER_ROW)
 		{
 			ids->repeated = IDS_UNKNOWN;
 			return;
@@ -313,12 +316,14 @@ match_ids_repeated(const MatchIds *ids)
 }
 
 /*
- * Whether rows keep their ids as they are (integer ids), not as ranks.
+ * Note how many rows the planner expects, so that the bitmap of integer
+ * ids (see note_integer()) is not given up while the first rows are
+ * spread over a range the rest fill.
  */
-bool
-match_ids_integer(const MatchIds *ids)
+void
+match_ids_expect(MatchIds *ids, int64 rows)
 {
-	return ids->order == ID_INTEGER;
+	ids->expected = rows;
 }
 
 /*

@@ -239,6 +239,7 @@ match_input_open(MatchTable *pay, MatchTable *acc, const char *partition_by,
 		b->out[s] = &in->all[s];
 		b->ids[s] = in->ids[s];
 		b->expected[s] = (int64) Min(in->estimate[s] * 1.05 + 16, 1e9);
+		match_ids_expect(in->ids[s], b->expected[s]);
 	}
 
 	in->row_bytes = held_row_bytes(in);
