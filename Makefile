@@ -7,6 +7,7 @@ MATCH_OBJS = \
 	src/match_catalog.o \
 	src/match_core.o \
 	src/match_ids.o \
+	src/match_ids_rank.o \
 	src/match_input.o \
 	src/match_keys.o \
 	src/match_months.o \
@@ -50,6 +51,7 @@ $(MATCH_OBJS) $(ALLOCATE_OBJS): src/match.h
 src/corrections.o src/ledger.o: src/ledger.h
 src/match_input.o src/match_keys.o src/match_rows.o src/match_spill.o: src/match_input_int.h
 src/match_ids.o src/match_keys.o src/match_rows.o src/ledger.o: src/compat.h
+src/match_ids.o src/match_ids_rank.o: src/match_ids_int.h
 src/match_core.o: src/match_sort.h
 src/summary.o src/summary_agg.o src/summary_json.o: src/summary.h src/summary_int.h
 src/summary.o src/summary_agg.o: src/compat.h

@@ -96,6 +96,8 @@ emit_row(void *arg, const MatchRow *pay, const MatchRow *acc, int64 amount)
 		memcpy(t->numeric, body, len);
 	else
 	{
+		t->num_body = body;
+		t->num_len = len;
 		SET_VARSIZE(out->numeric.data, VARHDRSZ + len);
 		memcpy(VARDATA(out->numeric.data), body, len);
 		t->values[2] = PointerGetDatum(out->numeric.data);

@@ -76,6 +76,16 @@ compat_decode_datetime(char **field, int *ftype, int nf, int *dtype,
 }
 
 /*
+ * Ask the processor to bring the memory at p into its cache, where the
+ * compiler offers a way to.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define compat_prefetch(p) __builtin_prefetch(p)
+#else
+#define compat_prefetch(p) ((void) (p))
+#endif
+
+/*
  * Whether a collation orders strings by their bytes (C, POSIX).  PostgreSQL
  * 18 asks the collation's locale; before it, lc_collate_is_c() does.
  */

@@ -68,6 +68,9 @@ _PG_init(void)
 
 #define MATCH_PAYMENTS_COLS	4
 
+/* Result rows ahead whose ids' values are asked into the cache. */
+#define MATCH_PREFETCH_ROWS	8
+
 /*
  * Parse a strategy argument; shared with the other matchers' SQL entries.
  */
@@ -144,6 +147,21 @@ put_group_rows(ReturnSetInfo *rsinfo, const ResultIds *ids,
 		ResultKind	kind = match_result_kind(&pay[p], a < 0 ? NULL : &acc[a]);
 
 		CHECK_FOR_INTERRUPTS();
+		if (ids->type != INT8OID)
+		{
+			/* the values of ids of other types lie in rank order */
+			for (int step = 0; step < 2; step++)
+			{
+				int64		q = p + MATCH_PREFETCH_ROWS * (2 - step);
+
+				if (q >= group->pay.n)
+					continue;
+				match_ids_prefetch(group->pay_ids, pay[q].id, step == 1);
+				if (pay[q].match >= 0)
+					match_ids_prefetch(group->acc_ids, acc[pay[q].match].id,
+									   step == 1);
+			}
+		}
 		if (!rekeyed[kind])
 		{
 			if (!match_result_rekey(&templates[kind], group->key))

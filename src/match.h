@@ -197,6 +197,7 @@ extern int64 match_ids_add(MatchIds *ids, Datum value);
 extern void match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n);
 extern IdsRepeated match_ids_repeated(const MatchIds *ids);
 extern Datum match_ids_datum(const MatchIds *ids, int64 id);
+extern void match_ids_prefetch(const MatchIds *ids, int64 id, bool value);
 extern char *match_ids_text(const MatchIds *ids, int64 id);
 
 /* ---- reading the tables (match_input.c) ---- */
@@ -256,6 +257,7 @@ typedef struct ResultIds
 	bool		typbyval;
 	char		typalign;
 	bool		in_place;		/* fixed-length: written into a template */
+	bool		composed;		/* varlena: rows composed from a template */
 	int			acc_offset;		/* accrual_id's offset in the tuple's data */
 } ResultIds;
 
@@ -263,18 +265,28 @@ typedef struct ResultIds
  * A result row kept formed, to be copied into the result once per row
  * with its ids (the leading columns payment_id and accrual_id) and, for
  * an amount, the stored form of its numeric column written in: see
- * match_result_form().  Ids of a type not written in place make no tuple:
- * their rows are formed one by one from values and nulls.
+ * match_result_form().  Rows of varlena ids are composed of the
+ * template's header, the ids, the amount and the template's tail (the
+ * columns after them), when all of them are short varlenas; any other row
+ * is formed from values and nulls.
  */
 typedef struct ResultTemplate
 {
 	bool		formed;
-	HeapTuple	tuple;			/* in place: the template */
+	HeapTuple	tuple;			/* the template, unless formed per row */
 	char	   *ids;			/* payment_id; accrual_id follows unless NULL */
-	char	   *numeric;		/* the numeric's stored form, after its header */
+	char	   *numeric;		/* in place: the numeric's stored form */
 	char	   *key;			/* partition_key's text, or NULL */
 	int			key_len;		/* its length, -1 when NULL */
-	TupleDesc	desc;			/* not in place: the columns, formed per row */
+	int			hoff;			/* composed: the header's length */
+	char	   *tail;			/* composed: the columns after the variable
+								 * ones, or NULL when rows cannot be composed */
+	int			tail_len;
+	const char *num_body;		/* composed: the amount's stored form */
+	int			num_len;
+	char	   *buf;			/* composed: a row */
+	int			buf_len;
+	TupleDesc	desc;			/* formed per row: the columns */
 	Datum	   *values;
 	bool	   *nulls;
 } ResultTemplate;

@@ -17,176 +17,25 @@
  *	  distinct values in order, so that a rank gives back its value for the
  *	  result and for messages.
  *
- * The sort: ids whose order is the order of their bytes (uuid; text,
- * varchar and char(n) under a C collation) are put in order by radix on 8
- * of their bytes, taken after the prefix every id shares (ids such as
- * 'PAY-000000012345' differ only in their last digits), and only ids whose
- * 8 bytes agree are compared further.  Other types are sorted by
- * comparison with the type's sort support, abbreviated keys first where
- * the type offers them (numeric; text under a language collation, whose
- * comparisons are the costly part).
+ * match_ids_rank.c ranks them.
  *
  *-------------------------------------------------------------------------
  */
-#include "match.h"
+#include "match_ids_int.h"
 #include "compat.h"
 
-#include "catalog/pg_type.h"
-#include "miscadmin.h"
 #include "access/tupmacs.h"
+#include "catalog/pg_type.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/sortsupport.h"
 #include "utils/typcache.h"
 
-/* How ids compare: as integers, by their bytes, or by the type. */
-typedef enum IdOrder
-{
-	ID_INTEGER,
-	ID_BYTES,					/* uuid, or text-like under a C collation */
-	ID_TYPE
-} IdOrder;
-
-/* A copied value at most this large goes into the current chunk. */
+/* A copied varlena at most this large goes into the current chunk. */
 #define ID_CHUNK_MAX	(8 * 1024 * 1024)
 
 /* Integer ids spread over more than this many values per row are not
  * kept in a bitmap (see note_integer()). */
 #define ID_BITS_PER_ROW	64
-
-struct MatchIds
-{
-	Oid			type;
-	IdOrder		order;
-	bool		blank_padded;	/* char(n): trailing blanks do not count */
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	MemoryContext cxt;			/* the struct and its sort support */
-	MemoryContext values_cxt;	/* values and their copies; reset per batch */
-	Datum	   *values;			/* read order, then by rank */
-	int64		n;
-	int64		cap;
-	char	   *chunk;			/* where copies of values go */
-	Size		chunk_used;
-	Size		chunk_size;
-	SortSupportData ssup;		/* ID_TYPE: the type's btree order */
-	Oid			out_func;
-
-	/* integer ids seen so far, as bits from base on (see note_integer()) */
-	uint64	   *seen;
-	int64		seen_base;
-	int64		seen_bits;
-	int64		nseen;
-	int64		expected;		/* rows the planner expects */
-	IdsRepeated repeated;
-};
-
-/* A value to be put in order: its abbreviated key, its read position. */
-typedef struct IdItem
-{
-	Datum		abbrev;
-	int64		pos;
-} IdItem;
-
-/*
- * Compare two values of the table (positions a and b of values) in the
- * type's order, with the sort support's full comparison.
- */
-static inline int
-compare_values(MatchIds *ids, int64 a, int64 b)
-{
-	if (ids->ssup.abbrev_converter)
-		return ApplySortAbbrevFullComparator(ids->values[a], false,
-											 ids->values[b], false,
-											 &ids->ssup);
-	return ApplySortComparator(ids->values[a], false, ids->values[b], false,
-							   &ids->ssup);
-}
-
-static inline int
-compare_items(const IdItem *a, const IdItem *b, MatchIds *ids)
-{
-	if (ids->ssup.abbrev_converter)
-	{
-		int			r = ApplySortComparator(a->abbrev, false, b->abbrev, false,
-											&ids->ssup);
-
-		if (r != 0)
-			return r;
-	}
-	return compare_values(ids, a->pos, b->pos);
-}
-
-#define ST_SORT sort_id_items
-#define ST_ELEMENT_TYPE IdItem
-#define ST_COMPARE_ARG_TYPE MatchIds
-#define ST_COMPARE(a, b, ids) compare_items(a, b, ids)
-#define ST_CHECK_FOR_INTERRUPTS
-#define ST_SCOPE static
-#define ST_DECLARE
-#define ST_DEFINE
-#include "lib/sort_template.h"
-
-/*
- * The bytes of a value whose order is the order of its bytes (ID_BYTES):
- * uuid's 16, or a text's characters, char(n)'s without trailing blanks.
- */
-static inline const char *
-value_bytes(const MatchIds *ids, Datum value, int *len)
-{
-	const char *p = DatumGetPointer(value);
-
-	if (ids->typlen > 0)
-	{
-		*len = ids->typlen;
-		return p;
-	}
-	*len = VARSIZE(p) - VARHDRSZ;
-	p = VARDATA(p);
-	if (ids->blank_padded)
-		while (*len > 0 && p[*len - 1] == ' ')
-			(*len)--;
-	return p;
-}
-
-/*
- * Compare the bytes of two values from offset from on: byte by byte, then
- * the shorter first, which is the C collation's order (and uuid's).
- */
-static inline int
-compare_bytes(const MatchIds *ids, int64 a, int64 b, int from)
-{
-	int			alen,
-				blen;
-	const char *ap = value_bytes(ids, ids->values[a], &alen);
-	const char *bp = value_bytes(ids, ids->values[b], &blen);
-	int			r;
-
-	alen -= from;
-	blen -= from;
-	r = memcmp(ap + from, bp + from, Min(alen, blen));
-	if (r != 0)
-		return r;
-	return (alen > blen) - (alen < blen);
-}
-
-/* Rows of one radix key, compared on from byte 'from' on (ID_BYTES). */
-typedef struct ByteRun
-{
-	MatchIds   *ids;
-	int			from;
-} ByteRun;
-
-#define ST_SORT sort_byte_run
-#define ST_ELEMENT_TYPE MatchRow
-#define ST_COMPARE_ARG_TYPE ByteRun
-#define ST_COMPARE(a, b, run) compare_bytes((run)->ids, (a)->id, (b)->id, (run)->from)
-#define ST_CHECK_FOR_INTERRUPTS
-#define ST_SCOPE static
-#define ST_DECLARE
-#define ST_DEFINE
-#include "lib/sort_template.h"
 
 /*
  * Create the ids of a table whose id column has the given base type and
@@ -239,6 +88,7 @@ match_ids_reset(MatchIds *ids)
 {
 	MemoryContextReset(ids->values_cxt);
 	ids->values = NULL;
+	ids->fixed = NULL;
 	ids->n = ids->cap = 0;
 	ids->chunk = NULL;
 	ids->chunk_used = ids->chunk_size = 0;
@@ -349,9 +199,10 @@ copy_room(MatchIds *ids, Size size)
 }
 
 /*
- * A copy of a value that outlives the row holding it: varlenas detoasted,
- * with a plain 4-byte header, so that the type's functions need not copy
- * them again.
+ * A copy of a value that outlives the row holding it (not one of a
+ * fixed-length type passed by reference, which goes to fixed): varlenas
+ * detoasted, with a plain 4-byte header, so that the type's functions need
+ * not copy them again.
  */
 static Datum
 copy_value(MatchIds *ids, Datum value)
@@ -360,12 +211,7 @@ copy_value(MatchIds *ids, Datum value)
 
 	if (ids->typbyval)
 		return value;
-	if (ids->typlen > 0)
-	{
-		copy = copy_room(ids, ids->typlen);
-		memcpy(copy, DatumGetPointer(value), ids->typlen);
-	}
-	else if (ids->typlen == -1)
+	if (ids->typlen == -1)
 	{
 		struct varlena *v = PG_DETOAST_DATUM_PACKED(value);
 		Size		len = VARSIZE_ANY_EXHDR(v);
@@ -404,155 +250,26 @@ match_ids_add(MatchIds *ids, Datum value)
 	}
 	if (ids->n == ids->cap)
 	{
-		int64		cap = Max(1024, ids->cap + ids->cap / 2);
+		int64		cap = Max(Max(1024, ids->expected), ids->cap + ids->cap / 2);
 
-		ids->values = ids->values == NULL ?
-			MemoryContextAllocHuge(ids->values_cxt, cap * sizeof(Datum)) :
-			repalloc_huge(ids->values, cap * sizeof(Datum));
+		if (ids->typlen > 0 && !ids->typbyval)
+			ids->fixed = ids->fixed == NULL ?
+				MemoryContextAllocHuge(ids->values_cxt, cap * ids->typlen) :
+				repalloc_huge(ids->fixed, cap * ids->typlen);
+		else
+			ids->values = ids->values == NULL ?
+				MemoryContextAllocHuge(ids->values_cxt, cap * sizeof(Datum)) :
+				repalloc_huge(ids->values, cap * sizeof(Datum));
 		ids->cap = cap;
 	}
-	ids->values[ids->n] = copy_value(ids, value);
-	return ids->n++;
-}
-
-/*
- * ID_BYTES: the 8 bytes of value pos after the first skip, most
- * significant first (missing bytes count as 0, below any byte a text can
- * hold), as an int64 whose signed order is their unsigned order.
- */
-static int64
-bytes_key(const MatchIds *ids, int64 pos, int skip)
-{
-	int			len;
-	const char *p = value_bytes(ids, ids->values[pos], &len);
-	uint64		key = 0;
-
-	for (int i = 0; i < 8; i++)
-	{
-		key <<= 8;
-		if (skip + i < len)
-			key |= (unsigned char) p[skip + i];
-	}
-	return (int64) (key ^ (UINT64CONST(1) << 63));
-}
-
-/*
- * ID_BYTES: put the rows' positions (in items[].id) in the order of their
- * values: by radix on 8 bytes after the prefix all share, then runs whose
- * 8 bytes agree by the bytes after them.  Returns that prefix's length.
- */
-static int
-sort_by_bytes(MatchIds *ids, MatchRow *items, int64 n)
-{
-	int			first_len;
-	const char *first = value_bytes(ids, ids->values[0], &first_len);
-	int			shared = first_len;
-
-	for (int64 i = 1; i < n && shared > 0; i++)
-	{
-		int			len;
-		const char *p = value_bytes(ids, ids->values[i], &len);
-		int			k = 0;
-
-		if ((i & 0xffff) == 0)
-			CHECK_FOR_INTERRUPTS();
-		shared = Min(shared, len);
-		while (k < shared && p[k] == first[k])
-			k++;
-		shared = k;
-	}
-	for (int64 i = 0; i < n; i++)
-	{
-		items[i].date = bytes_key(ids, i, shared);
-		items[i].id = i;
-	}
-	match_sort_rows(items, (int32) n);
-
-	for (int64 i = 0; i < n;)
-	{
-		int64		j = i + 1;
-
-		while (j < n && items[j].date == items[i].date)
-			j++;
-		if (j - i > 1)
-		{
-			ByteRun		run = {ids, shared + 8};
-
-			sort_byte_run(items + i, j - i, &run);
-		}
-		i = j;
-	}
-	return shared;
-}
-
-/*
- * Give every row its id's rank (rows[i].id is its read position on entry,
- * as match_ids_add() returned it) and keep the distinct values in order.
- * Equal ids get equal ranks.  Nothing to do for integer ids.
- */
-void
-match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
-{
-	MemoryContext old;
-	Datum	   *ranked;
-	int64		rank = -1;
-
-	if (ids->order == ID_INTEGER || n == 0)
-		return;
-	Assert(n == ids->n);
-	old = MemoryContextSwitchTo(ids->values_cxt);
-	ranked = palloc_extended(n * sizeof(Datum), MCXT_ALLOC_HUGE);
-
-	if (ids->order == ID_BYTES)
-	{
-		MatchRow   *items = palloc_extended(n * sizeof(MatchRow),
-											MCXT_ALLOC_HUGE);
-		int			shared = sort_by_bytes(ids, items, n);
-
-		for (int64 k = 0; k < n; k++)
-		{
-			int64		pos = items[k].id;
-
-			if (k == 0 || items[k].date != items[k - 1].date ||
-				compare_bytes(ids, pos, items[k - 1].id, shared + 8) != 0)
-				ranked[++rank] = ids->values[pos];
-			else
-				ids->repeated = IDS_REPEATED;
-			rows[pos].id = rank;
-			if ((k & 0xffff) == 0)
-				CHECK_FOR_INTERRUPTS();
-		}
-		pfree(items);
-	}
+	if (ids->fixed && ids->typlen == 16)
+		memcpy(ids->fixed + ids->n * 16, DatumGetPointer(value), 16);
+	else if (ids->fixed)
+		memcpy(ids->fixed + ids->n * ids->typlen, DatumGetPointer(value),
+			   ids->typlen);
 	else
-	{
-		IdItem	   *items = palloc_extended(n * sizeof(IdItem),
-											MCXT_ALLOC_HUGE);
-
-		for (int64 i = 0; i < n; i++)
-		{
-			items[i].pos = i;
-			items[i].abbrev = ids->ssup.abbrev_converter ?
-				ids->ssup.abbrev_converter(ids->values[i], &ids->ssup) :
-				(Datum) 0;
-		}
-		sort_id_items(items, n, ids);
-		for (int64 k = 0; k < n; k++)
-		{
-			if (k == 0 || compare_items(&items[k], &items[k - 1], ids) != 0)
-				ranked[++rank] = ids->values[items[k].pos];
-			else
-				ids->repeated = IDS_REPEATED;
-			rows[items[k].pos].id = rank;
-		}
-		pfree(items);
-	}
-
-	pfree(ids->values);
-	ids->values = ranked;
-	ids->cap = n;
-	ids->n = rank + 1;
-	MemoryContextSwitchTo(old);
+		ids->values[ids->n] = copy_value(ids, value);
+	return ids->n++;
 }
 
 /*
@@ -572,7 +289,24 @@ match_ids_datum(const MatchIds *ids, int64 id)
 			return Int64GetDatum(id);
 	}
 	Assert(id >= 0 && id < ids->n);
-	return ids->values[id];
+	return ids_value(ids, id);
+}
+
+/*
+ * Ask for the value of an id to be brought into the cache: the result
+ * rows need their ids' values in an order unrelated to the values'.  A
+ * varlena takes two steps, some rows apart: first its Datum (value
+ * false), then what it points at (value true).
+ */
+void
+match_ids_prefetch(const MatchIds *ids, int64 id, bool value)
+{
+	if (ids->fixed)
+		compat_prefetch(ids->fixed + id * ids->typlen);
+	else if (ids->values && !value)
+		compat_prefetch(&ids->values[id]);
+	else if (ids->values && !ids->typbyval)
+		compat_prefetch(DatumGetPointer(ids->values[id]));
 }
 
 /*

@@ -11,7 +11,11 @@
  * with the ids written in place.  The ids are the leading columns: for a
  * fixed-length id type (the integers, uuid) they lie at fixed offsets of
  * the tuple's data, and the columns after them where they lie for any
- * ids.  Ids of other types (text, numeric) are formed row by row.
+ * ids.  Ids of a varlena type (text, numeric) of up to 126 bytes are
+ * stored with a 1-byte header and no alignment, as are the amount and the
+ * texts after them: such a row is composed of the template's header, the
+ * ids, the amount and the template's tail.  Other rows are formed from
+ * their values.
  *
  *-------------------------------------------------------------------------
  */
@@ -72,6 +76,7 @@ match_result_ids(ResultIds *ids, TupleDesc desc, int natts, bool with_amount,
 	ids->typbyval = pay->attbyval;
 	ids->typalign = pay->attalign;
 	ids->in_place = (pay->attlen > 0);
+	ids->composed = (pay->attlen == -1);
 	ids->acc_offset = ids->in_place ?
 		att_align_nominal(pay->attlen, pay->attalign) : 0;
 }
@@ -91,30 +96,42 @@ match_result_form(ResultTemplate *t, const ResultIds *ids, TupleDesc desc,
 				  Datum *values, bool *nulls, int numeric_col)
 {
 	int			key_col = desc->natts;
+	union
+	{
+		char		data[VARHDRSZ + 1];
+		int32		align;
+	}			placeholder;
 
 	t->formed = true;
 	t->numeric = NULL;
 	t->key = NULL;
 	t->key_len = -1;
-	if (!ids->in_place)
-	{
-		t->tuple = NULL;
-		t->desc = desc;
-		t->values = palloc(desc->natts * sizeof(Datum));
-		t->nulls = palloc(desc->natts * sizeof(bool));
-		memcpy(t->values, values, desc->natts * sizeof(Datum));
-		memcpy(t->nulls, nulls, desc->natts * sizeof(bool));
-		return;
-	}
+	t->tail = NULL;
+	t->desc = desc;
+	t->values = palloc(desc->natts * sizeof(Datum));
+	t->nulls = palloc(desc->natts * sizeof(bool));
+	memcpy(t->nulls, nulls, desc->natts * sizeof(bool));
 
-	/* placeholder ids: zeros of the id type */
-	values[0] = values[1] = ids->typbyval ? (Datum) 0 :
-		PointerGetDatum(palloc0(ids->typlen));
+	/* placeholder ids: zeros of the type, or a varlena of one byte */
+	if (ids->typbyval)
+		values[0] = (Datum) 0;
+	else if (ids->in_place)
+		values[0] = PointerGetDatum(palloc0(ids->typlen));
+	else
+	{
+		SET_VARSIZE(placeholder.data, VARHDRSZ + 1);
+		placeholder.data[VARHDRSZ] = '0';
+		values[0] = PointerGetDatum(placeholder.data);
+	}
+	values[1] = values[0];
+	memcpy(t->values, values, desc->natts * sizeof(Datum));
+	if (!ids->in_place && !ids->composed)
+		return;
 	t->tuple = heap_form_tuple(desc, values, nulls);
-	if (!ids->typbyval)
+	if (ids->in_place && !ids->typbyval)
 		pfree(DatumGetPointer(values[0]));
 	t->ids = (char *) t->tuple->t_data + t->tuple->t_data->t_hoff;
-	if (numeric_col != 0)
+	if (ids->in_place && numeric_col != 0)
 	{
 		bool		isnull;
 		Pointer		stored = DatumGetPointer(heap_getattr(t->tuple, numeric_col,
@@ -135,6 +152,33 @@ match_result_form(ResultTemplate *t, const ResultIds *ids, TupleDesc desc,
 		t->key = VARDATA_ANY(stored);
 		t->key_len = VARSIZE_ANY_EXHDR(stored);
 	}
+	if (ids->composed)
+	{
+		/* every varlena short, none aligned: the tail starts after them */
+		char	   *data = t->ids;
+		int			len = (int) (t->tuple->t_len - t->tuple->t_data->t_hoff);
+		int			off = 0;
+		int			tail = -1;
+
+		for (int i = 0; i < desc->natts && off >= 0; i++)
+		{
+			if (i == (numeric_col != 0 ? numeric_col : 2))
+				tail = off;
+			if (nulls[i])
+				continue;
+			if (TupleDescAttr(desc, i)->attlen != -1 ||
+				!VARATT_IS_SHORT(data + off))
+				off = -1;
+			else
+				off += VARSIZE_SHORT(data + off);
+		}
+		if (off == len && tail >= 0)
+		{
+			t->hoff = t->tuple->t_data->t_hoff;
+			t->tail = data + tail;
+			t->tail_len = len - tail;
+		}
+	}
 }
 
 /*
@@ -146,7 +190,7 @@ match_result_form(ResultTemplate *t, const ResultIds *ids, TupleDesc desc,
 bool
 match_result_rekey(ResultTemplate *t, const char *key)
 {
-	if (!t->formed || t->tuple == NULL)
+	if (!t->formed || t->tuple == NULL || t->ids == NULL)
 		return false;
 	if (key == NULL || t->key == NULL)
 		return key == NULL && t->key == NULL;
@@ -173,15 +217,86 @@ put_id(char *ptr, const ResultIds *ids, const MatchIds *tids, int64 id)
 	d = match_ids_datum(tids, id);
 	if (ids->typbyval)
 		store_att_byval(ptr, d, ids->typlen);
+	else if (ids->typlen == 16)
+		memcpy(ptr, DatumGetPointer(d), 16);	/* uuid, inlined */
 	else
 		memcpy(ptr, DatumGetPointer(d), ids->typlen);
+}
+
+/*
+ * Write a varlena id (of a plain 4-byte header, as match_ids.c keeps
+ * them) with a 1-byte header at p; returns the bytes written, or -1 when
+ * it is too long for a 1-byte header.
+ */
+static inline int
+put_short(char *p, Datum value)
+{
+	int			len = VARSIZE(DatumGetPointer(value)) - VARHDRSZ;
+
+	if (len > (int) (VARATT_SHORT_MAX - VARHDRSZ_SHORT))
+		return -1;
+	SET_VARSIZE_SHORT(p, VARHDRSZ_SHORT + len);
+	memcpy(p + VARHDRSZ_SHORT, VARDATA(DatumGetPointer(value)), len);
+	return VARHDRSZ_SHORT + len;
+}
+
+/*
+ * Compose a row of varlena ids from the template t (see the top of the
+ * file): its header, the ids, the amount (t->num_body) and its tail.
+ * False when an id is too long to be stored with a 1-byte header.
+ */
+static bool
+put_composed(Tuplestorestate *store, ResultTemplate *t, Datum pay, Datum acc,
+			 bool has_acc)
+{
+	int			need = t->hoff + 2 * VARHDRSZ + 2 * VARSIZE(DatumGetPointer(pay)) +
+		(has_acc ? VARSIZE(DatumGetPointer(acc)) : 0) +
+		VARHDRSZ_SHORT + t->num_len + t->tail_len;
+	char	   *p;
+	int			w;
+	HeapTupleData tuple;
+
+	if (need > t->buf_len)
+	{
+		t->buf_len = Max(need, 2 * t->buf_len);
+		if (t->buf)
+			pfree(t->buf);
+		t->buf = palloc(t->buf_len);
+	}
+	memcpy(t->buf, t->tuple->t_data, t->hoff);
+	p = t->buf + t->hoff;
+	if ((w = put_short(p, pay)) < 0)
+		return false;
+	p += w;
+	if (has_acc)
+	{
+		if ((w = put_short(p, acc)) < 0)
+			return false;
+		p += w;
+	}
+	if (t->num_body)
+	{
+		SET_VARSIZE_SHORT(p, VARHDRSZ_SHORT + t->num_len);
+		memcpy(p + VARHDRSZ_SHORT, t->num_body, t->num_len);
+		p += VARHDRSZ_SHORT + t->num_len;
+	}
+	memcpy(p, t->tail, t->tail_len);
+	p += t->tail_len;
+	tuple.t_len = p - t->buf;
+	tuple.t_data = (HeapTupleHeader) t->buf;
+	HeapTupleHeaderSetDatumLength(tuple.t_data, tuple.t_len);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuplestore_puttuple(store, &tuple);
+	return true;
 }
 
 /*
  * Append a row of a template to the result, with the ids of payment pay
  * and accrual acc (NULL when the template's accrual_id is NULL) of group.
  * The caller has written the numeric's stored form, if any, to
- * t->numeric (or its value to t->values, for ids formed per row).
+ * t->numeric (in place), or set t->num_body (composed) or its value in
+ * t->values (formed per row).
  */
 void
 match_result_put(Tuplestorestate *store, ResultTemplate *t,
@@ -199,6 +314,9 @@ match_result_put(Tuplestorestate *store, ResultTemplate *t,
 	t->values[0] = match_ids_datum(group->pay_ids, pay->id);
 	if (acc)
 		t->values[1] = match_ids_datum(group->acc_ids, acc->id);
+	if (t->tail &&
+		put_composed(store, t, t->values[0], t->values[1], acc != NULL))
+		return;
 	tuplestore_putvalues(store, t->desc, t->values, t->nulls);
 }
 
@@ -215,5 +333,7 @@ match_result_free(ResultTemplate *t)
 		pfree(t->values);
 		pfree(t->nulls);
 	}
+	if (t->buf)
+		pfree(t->buf);
 	memset(t, 0, sizeof(ResultTemplate));
 }

@@ -1,0 +1,446 @@
+/*-------------------------------------------------------------------------
+ *
+ * match_ids_rank.c
+ *	  Ranking the ids of a table that are not integers (see match_ids.c):
+ *	  one sort of the values read gives each row the rank of its id among
+ *	  the table's distinct ids, in the id type's btree order, and leaves
+ *	  the distinct values in rank order.
+ *
+ * Each value gets a 64-bit key whose unsigned order is the values' order
+ * wherever two keys differ, and the keys are sorted by radix; only values
+ * whose keys are equal are compared further.  The key is:
+ *
+ *	- for ids whose order is the order of their bytes (uuid; text, varchar
+ *	  and char(n) under a C collation), their bytes after the prefix every
+ *	  id shares (ids such as 'PAY-000000012345' differ only in their last
+ *	  digits), as a number of as many of them as fit (see ByteKeys);
+ *	- for other types, the abbreviated key of the type's sort support, when
+ *	  the type offers one compared as an integer (text under a language
+ *	  collation, whose comparisons are the costly part).
+ *
+ * Types without such a key (numeric, date, ...) are sorted by comparison,
+ * abbreviated keys first where the type offers them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "match_ids_int.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+/* A value to be put in order: its key, its read position. */
+typedef struct IdItem
+{
+	uint64		key;
+	int64		pos;
+} IdItem;
+
+/* Most buckets of one radix pass, and runs sorted by insertion. */
+#define ID_RADIX_BUCKETS	2048
+#define ID_INSERTION_ITEMS	32
+
+/*
+ * Compare two values (positions a and b, in read order) in the type's
+ * order; for ID_BYTES, from byte from on (the bytes before are equal).
+ */
+static inline int
+compare_values(MatchIds *ids, int64 a, int64 b, int from)
+{
+	Datum		va = ids_value(ids, a);
+	Datum		vb = ids_value(ids, b);
+
+	if (ids->order == ID_BYTES)
+	{
+		int			alen,
+					blen;
+		const char *ap = ids_value_bytes(ids, va, &alen);
+		const char *bp = ids_value_bytes(ids, vb, &blen);
+		int			r;
+
+		alen = Max(alen - from, 0);
+		blen = Max(blen - from, 0);
+		r = memcmp(ap + from, bp + from, Min(alen, blen));
+		if (r != 0)
+			return r;
+		return (alen > blen) - (alen < blen);
+	}
+	if (ids->ssup.abbrev_converter)
+		return ApplySortAbbrevFullComparator(va, false, vb, false, &ids->ssup);
+	return ApplySortComparator(va, false, vb, false, &ids->ssup);
+}
+
+/* Items of one key, compared from byte 'from' on (see compare_values()). */
+typedef struct IdRun
+{
+	MatchIds   *ids;
+	int			from;
+} IdRun;
+
+#define ST_SORT sort_id_run
+#define ST_ELEMENT_TYPE IdItem
+#define ST_COMPARE_ARG_TYPE IdRun
+#define ST_COMPARE(a, b, run) compare_values((run)->ids, (a)->pos, (b)->pos, (run)->from)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/*
+ * Compare two items of a type sorted by comparison: abbreviated keys (in
+ * key, as Datums), then values.
+ */
+static inline int
+compare_abbreviated(const IdItem *a, const IdItem *b, MatchIds *ids)
+{
+	if (ids->ssup.abbrev_converter)
+	{
+		int			r = ApplySortComparator((Datum) a->key, false,
+											(Datum) b->key, false,
+											&ids->ssup);
+
+		if (r != 0)
+			return r;
+	}
+	return compare_values(ids, a->pos, b->pos, 0);
+}
+
+#define ST_SORT sort_id_items
+#define ST_ELEMENT_TYPE IdItem
+#define ST_COMPARE_ARG_TYPE MatchIds
+#define ST_COMPARE(a, b, ids) compare_abbreviated(a, b, ids)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/*
+ * Sort items by key, in place, tmp (as large) as scratch: at each level
+ * the items are counted into at most ID_RADIX_BUCKETS buckets of their
+ * key's range, copied to tmp in the buckets' order and back, and each
+ * bucket is sorted the same way; a few items by insertion.
+ */
+static void
+radix_items(IdItem *items, IdItem *tmp, int64 n)
+{
+	int64		count[ID_RADIX_BUCKETS + 1];
+	uint64		min,
+				max;
+	int			shift = 0;
+	int32		nbuckets;
+
+	if (n <= ID_INSERTION_ITEMS)
+	{
+		for (int64 i = 1; i < n; i++)
+		{
+			IdItem		item = items[i];
+			int64		j = i;
+
+			while (j > 0 && items[j - 1].key > item.key)
+			{
+				items[j] = items[j - 1];
+				j--;
+			}
+			items[j] = item;
+		}
+		return;
+	}
+	CHECK_FOR_INTERRUPTS();
+	min = max = items[0].key;
+	for (int64 i = 1; i < n; i++)
+	{
+		min = Min(min, items[i].key);
+		max = Max(max, items[i].key);
+	}
+	if (min == max)
+		return;
+	while (((max - min) >> shift) >= (uint64) Min(n, ID_RADIX_BUCKETS))
+		shift++;
+	nbuckets = (int32) ((max - min) >> shift) + 1;
+
+	memset(count, 0, (nbuckets + 1) * sizeof(int64));
+	for (int64 i = 0; i < n; i++)
+		count[((items[i].key - min) >> shift) + 1]++;
+	for (int32 b = 0; b < nbuckets; b++)
+		count[b + 1] += count[b];
+	for (int64 i = 0; i < n; i++)
+		tmp[count[(items[i].key - min) >> shift]++] = items[i];
+	memcpy(items, tmp, n * sizeof(IdItem));
+
+	/* count[b] is now where bucket b + 1 begins */
+	for (int32 b = 0; b < nbuckets && shift > 0; b++)
+	{
+		int64		start = b == 0 ? 0 : count[b - 1];
+
+		radix_items(items + start, tmp + start, count[b] - start);
+	}
+}
+
+/* Most bytes after the shared prefix a key of ID_BYTES covers. */
+#define ID_KEY_BYTES	16
+
+/*
+ * ID_BYTES: how keys are made of the bytes after the prefix every value
+ * shares.  A byte position i holds values in [lo[i], lo[i] + span[i]) (a
+ * value too short for it counting as 0, below any byte a text can hold);
+ * the key is the mixed-radix number of as many positions as fit in 64
+ * bits, so that ids of few distinct bytes per position (digits) make
+ * dense keys, which radix passes tell apart in few levels.
+ */
+typedef struct ByteKeys
+{
+	int			skip;			/* the shared prefix */
+	int			npos;			/* positions in the key */
+	int			lo[ID_KEY_BYTES];
+	uint64		span[ID_KEY_BYTES];
+} ByteKeys;
+
+/*
+ * ID_BYTES: find the prefix every value shares, and the range of the
+ * bytes after it, position by position.
+ */
+static void
+byte_keys(const MatchIds *ids, int64 n, ByteKeys *bk)
+{
+	int			first_len;
+	const char *first = ids_value_bytes(ids, ids_value(ids, 0), &first_len);
+	int			shared = first_len;
+	int			hi[ID_KEY_BYTES];
+	uint64		product = 1;
+
+	for (int64 i = 1; i < n && shared > 0; i++)
+	{
+		int			len;
+		const char *p = ids_value_bytes(ids, ids_value(ids, i), &len);
+		int			k = 0;
+
+		shared = Min(shared, len);
+		while (k < shared && p[k] == first[k])
+			k++;
+		shared = k;
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	bk->skip = shared;
+	for (int k = 0; k < ID_KEY_BYTES; k++)
+	{
+		bk->lo[k] = 255;
+		hi[k] = 0;
+	}
+	for (int64 i = 0; i < n; i++)
+	{
+		int			len;
+		const char *p = ids_value_bytes(ids, ids_value(ids, i), &len);
+
+		for (int k = 0; k < ID_KEY_BYTES; k++)
+		{
+			int			b = shared + k < len ? (unsigned char) p[shared + k] : 0;
+
+			bk->lo[k] = Min(bk->lo[k], b);
+			hi[k] = Max(hi[k], b);
+		}
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	bk->npos = 0;
+	for (int k = 0; k < ID_KEY_BYTES; k++)
+	{
+		uint64		span = (uint64) (hi[k] - bk->lo[k]) + 1;
+
+		if (product > PG_UINT64_MAX / span)
+			break;
+		product *= span;
+		bk->span[k] = span;
+		bk->npos = k + 1;
+	}
+}
+
+/*
+ * ID_BYTES: the key of value pos (see ByteKeys).
+ */
+static uint64
+bytes_key(const MatchIds *ids, int64 pos, const ByteKeys *bk)
+{
+	int			len;
+	const char *p = ids_value_bytes(ids, ids_value(ids, pos), &len);
+	uint64		key = 0;
+
+	for (int k = 0; k < bk->npos; k++)
+	{
+		int			b = bk->skip + k < len ? (unsigned char) p[bk->skip + k] : 0;
+
+		key = key * bk->span[k] + (uint64) (b - bk->lo[k]);
+	}
+	return key;
+}
+
+/*
+ * Whether the sort support's abbreviated keys compare as integers, and
+ * so can be sorted by radix: the abbreviated key mapped to an unsigned
+ * integer of the same order, into *key.
+ */
+static inline bool
+abbreviated_key(MatchIds *ids, Datum abbrev, uint64 *key)
+{
+	int			(*cmp) (Datum, Datum, SortSupport) = ids->ssup.comparator;
+
+	if (cmp == ssup_datum_unsigned_cmp)
+		*key = (uint64) abbrev;
+#if SIZEOF_DATUM >= 8
+	else if (cmp == ssup_datum_signed_cmp)
+		*key = (uint64) DatumGetInt64(abbrev) ^ (UINT64CONST(1) << 63);
+#endif
+	else if (cmp == ssup_datum_int32_cmp)
+		*key = (uint64) ((uint32) DatumGetInt32(abbrev) ^ 0x80000000);
+	else
+		return false;
+	return true;
+}
+
+/*
+ * Put the items (one per value, positions in read order) in the values'
+ * order.  Returns from how many bytes on values of equal keys still
+ * differ (ID_BYTES; 0 otherwise), or -1 when the items were sorted by
+ * comparison, their keys being abbreviated keys as Datums.
+ */
+static int
+sort_items(MatchIds *ids, IdItem *items, int64 n)
+{
+	int			from = 0;
+	bool		radix = true;
+	IdItem	   *tmp;
+
+	if (ids->order == ID_BYTES)
+	{
+		ByteKeys	bk;
+
+		byte_keys(ids, n, &bk);
+		for (int64 i = 0; i < n; i++)
+			items[i].key = bytes_key(ids, i, &bk);
+		from = bk.skip + bk.npos;
+	}
+	else
+	{
+		for (int64 i = 0; i < n && radix; i++)
+		{
+			Datum		abbrev = (Datum) 0;
+
+			if (ids->ssup.abbrev_converter)
+				abbrev = ids->ssup.abbrev_converter(ids_value(ids, i), &ids->ssup);
+			items[i].key = (uint64) abbrev;
+			radix = ids->ssup.abbrev_converter &&
+				abbreviated_key(ids, abbrev, &items[i].key);
+			if ((i & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		if (!radix)
+		{
+			for (int64 i = 0; i < n; i++)
+				items[i].key = ids->ssup.abbrev_converter ?
+					(uint64) ids->ssup.abbrev_converter(ids_value(ids, i),
+														&ids->ssup) : 0;
+			sort_id_items(items, n, ids);
+			return -1;
+		}
+	}
+
+	tmp = palloc_extended(n * sizeof(IdItem), MCXT_ALLOC_HUGE);
+	radix_items(items, tmp, n);
+	pfree(tmp);
+	for (int64 i = 0; i < n;)
+	{
+		int64		j = i + 1;
+
+		while (j < n && items[j].key == items[i].key)
+			j++;
+		if (j - i > 1)
+		{
+			IdRun		run = {ids, from};
+
+			sort_id_run(items + i, j - i, &run);
+		}
+		i = j;
+	}
+	return from;
+}
+
+/*
+ * Give every row its id's rank (rows[i].id is its read position on entry,
+ * as match_ids_add() returned it) and keep the distinct values in rank
+ * order.  Equal ids get equal ranks, and make match_ids_repeated() say so.
+ * Nothing to do for integer ids.
+ */
+void
+match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
+{
+	MemoryContext old;
+	IdItem	   *items;
+	int32	   *rank_of;
+	char	   *fixed = NULL;
+	Datum	   *values = NULL;
+	int64		rank = -1;
+	int			from;
+
+	if (ids->order == ID_INTEGER || n == 0)
+		return;
+	Assert(n == ids->n);
+	old = MemoryContextSwitchTo(ids->values_cxt);
+	items = palloc_extended(n * sizeof(IdItem), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < n; i++)
+		items[i].pos = i;
+	from = sort_items(ids, items, n);
+
+	rank_of = palloc_extended(n * sizeof(int32), MCXT_ALLOC_HUGE);
+	if (ids->fixed)
+		fixed = palloc_extended(n * ids->typlen, MCXT_ALLOC_HUGE);
+	else
+		values = palloc_extended(n * sizeof(Datum), MCXT_ALLOC_HUGE);
+	for (int64 k = 0; k < n; k++)
+	{
+		int64		pos = items[k].pos;
+		bool		same;
+
+		if (k == 0)
+			same = false;
+		else if (from < 0)
+			same = compare_abbreviated(&items[k], &items[k - 1], ids) == 0;
+		else
+			same = items[k].key == items[k - 1].key &&
+				compare_values(ids, pos, items[k - 1].pos, from) == 0;
+		if (!same)
+		{
+			rank++;
+			if (fixed && ids->typlen == 16)
+				memcpy(fixed + rank * 16, ids->fixed + pos * 16, 16);
+			else if (fixed)
+				memcpy(fixed + rank * ids->typlen,
+					   ids->fixed + pos * ids->typlen, ids->typlen);
+			else
+				values[rank] = ids->values[pos];
+		}
+		else
+			ids->repeated = IDS_REPEATED;
+		rank_of[pos] = (int32) rank;
+		if ((k & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pfree(items);
+	for (int64 i = 0; i < n; i++)
+		rows[i].id = rank_of[i];
+	pfree(rank_of);
+
+	if (ids->fixed)
+	{
+		pfree(ids->fixed);
+		ids->fixed = fixed;
+	}
+	else
+	{
+		pfree(ids->values);
+		ids->values = values;
+	}
+	ids->cap = n;
+	ids->n = rank + 1;
+	MemoryContextSwitchTo(old);
+}
