@@ -19,7 +19,8 @@ ALLOCATE_OBJS = \
 	src/allocate_amount.o \
 	src/allocate_core.o \
 	src/corrections.o \
-	src/ledger.o
+	src/ledger.o \
+	src/ledger_lookup.o
 OBJS = \
 	$(MATCH_OBJS) \
 	$(ALLOCATE_OBJS) \
@@ -48,7 +49,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(MATCH_OBJS) $(ALLOCATE_OBJS): src/match.h
-src/corrections.o src/ledger.o: src/ledger.h
+src/corrections.o src/ledger.o src/ledger_lookup.o: src/ledger.h
 src/match_input.o src/match_keys.o src/match_rows.o src/match_spill.o: src/match_input_int.h
 src/match_ids.o src/match_keys.o src/match_rows.o src/ledger.o: src/compat.h
 src/match_ids.o src/match_ids_rank.o: src/match_ids_int.h

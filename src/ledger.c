@@ -166,16 +166,6 @@ bad_value(const char *relname, const char *column, bool isnull)
 					   AMOUNT_MAX_SCALE)));
 }
 
-/*
- * An id as the ledger keeps it: its value (integer types), else its
- * position among the copies.
- */
-static inline int64
-read_id(MatchIds *ids, Datum value)
-{
-	return match_ids_add(ids, value);
-}
-
 
 /*
  * The number of a partition key text read (1 upwards in order of first
@@ -335,9 +325,9 @@ ledger_receive(TupleTableSlot *slot, DestReceiver *self)
 	item = &ledger->items[ledger->n];
 	e->amount = read_amount(r, v[2], isnull[2]);
 	e->acc_null = isnull[1];
-	e->acc = isnull[1] ? 0 : read_id(ledger->acc_ids, v[1]);
+	e->acc = isnull[1] ? 0 : match_ids_add(ledger->acc_ids, v[1]);
 	e->used = false;
-	item->id = read_id(ledger->pay_ids, v[0]);
+	item->id = match_ids_add(ledger->pay_ids, v[0]);
 	e->kind = read_kind(r, v[3], isnull[3]);
 	item->date = isnull[4] ? PG_INT32_MAX : read_key(r, v[4]);
 	item->month = 0;
@@ -505,122 +495,4 @@ ledger_read(Oid relid, MatchTable *pay, MatchTable *acc, Oid result_type,
 	else
 		sort_items(ledger->items, ledger->n, ledger);
 	return ledger;
-}
-
-/*
- * The number of a partition key (text, or NULL) among the ledger's:
- * LEDGER_NULL_KEY for NULL, -1 when no ledger row has it.
- */
-int32
-ledger_key(const Ledger *ledger, const char *key)
-{
-	int32		lo = 0,
-				hi = ledger->nkeys;
-
-	if (key == NULL)
-		return LEDGER_NULL_KEY;
-	while (lo < hi)
-	{
-		int32		mid = (lo + hi) / 2;
-		int			c = strcmp(ledger->keys[mid], key);
-
-		if (c == 0)
-			return mid + 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-/*
- * Compare item i's payment with the run's payment of id run_id (its value,
- * or its rank in run_ids) under key.
- */
-static inline int
-compare_payment(Ledger *ledger, int64 i, int32 key, int64 run_id,
-				const MatchIds *run_ids)
-{
-	const MatchRow *item = &ledger->items[i];
-
-	if (item->date != key)
-		return item->date < key ? -1 : 1;
-	if (ledger->integer_ids)
-		return item->id < run_id ? -1 : item->id > run_id ? 1 : 0;
-	return ApplySortComparator(match_ids_datum(ledger->pay_ids, item->id),
-							   false, match_ids_datum(run_ids, run_id), false,
-							   &ledger->pay_order);
-}
-
-/*
- * The items [*lo, *hi) of the run's payment of id run_id (see
- * compare_payment()) under key.
- */
-void
-ledger_find(Ledger *ledger, int32 key, int64 run_id, const MatchIds *run_ids,
-			int64 *lo, int64 *hi)
-{
-	int64		a = 0,
-				b = ledger->n;
-
-	while (a < b)
-	{
-		int64		mid = a + (b - a) / 2;
-
-		if (compare_payment(ledger, mid, key, run_id, run_ids) < 0)
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	*lo = a;
-	b = ledger->n;
-	while (a < b)
-	{
-		int64		mid = a + (b - a) / 2;
-
-		if (compare_payment(ledger, mid, key, run_id, run_ids) <= 0)
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	*hi = a;
-}
-
-/*
- * Compare a ledger row's accrual (not NULL) with the run's accrual of id
- * run_acc (its value, or its rank in run_ids).
- */
-int
-ledger_compare_acc(Ledger *ledger, const LedgerEntry *e, int64 run_acc,
-				   const MatchIds *run_ids)
-{
-	if (ledger->integer_ids)
-		return e->acc < run_acc ? -1 : e->acc > run_acc ? 1 : 0;
-	return ApplySortComparator(match_ids_datum(ledger->acc_ids, e->acc), false,
-							   match_ids_datum(run_ids, run_acc), false,
-							   &ledger->acc_order);
-}
-
-/*
- * The payment_id of an item as a Datum of the result's type (bigint for
- * integer ids).
- */
-Datum
-ledger_pay_datum(const Ledger *ledger, int64 pay)
-{
-	if (ledger->integer_ids)
-		return Int64GetDatum(pay);
-	return match_ids_datum(ledger->pay_ids, pay);
-}
-
-/*
- * The accrual_id of an entry (not NULL), likewise.
- */
-Datum
-ledger_acc_datum(const Ledger *ledger, const LedgerEntry *e)
-{
-	if (ledger->integer_ids)
-		return Int64GetDatum(e->acc);
-	return match_ids_datum(ledger->acc_ids, e->acc);
 }
