@@ -13,12 +13,18 @@ ALLOCATE_OBJS = \
 	src/allocate.o \
 	src/allocate_amount.o \
 	src/allocate_core.o
+SUMMARY_OBJS = \
+	src/summary.o \
+	src/summary_agg.o \
+	src/summary_binary.o \
+	src/summary_json.o \
+	src/summary_state.o \
+	src/summary_text.o \
+	src/summary_v11.o
 OBJS = \
 	$(MATCH_OBJS) \
 	$(ALLOCATE_OBJS) \
-	src/summary.o \
-	src/summary_agg.o \
-	src/summary_json.o \
+	$(SUMMARY_OBJS) \
 	src/account_actions.o \
 	src/created_at.o
 
@@ -42,8 +48,7 @@ include $(PGXS)
 $(MATCH_OBJS) $(ALLOCATE_OBJS): src/match.h
 src/match_input.o src/match_reader.o: src/match_input_int.h
 src/match_core.o: src/match_sort.h
-src/summary.o src/summary_agg.o src/summary_json.o: src/summary.h src/summary_int.h
-src/summary.o src/summary_agg.o: src/compat.h
+$(SUMMARY_OBJS): src/summary.h src/summary_int.h src/compat.h
 src/account_actions.o: src/summary.h src/created_at.h src/compat.h
 src/created_at.o: src/created_at.h src/compat.h
 src/allocate_amount.o: src/compat.h
