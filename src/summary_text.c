@@ -371,10 +371,10 @@ read_name(TextParse *parse, StringInfo name)
 		if (*parse->p == '"')
 			break;
 		if (*parse->p == '\0')
-			malformed(parse, "\"\"\" to end the type name");
+			malformed(parse, "a double quote to end the type name");
 		parse->p++;				/* the backslash */
 		if (*parse->p != '"' && *parse->p != '\\')
-			malformed(parse, "\"\\\" or \"\"\" after \"\\\"");
+			malformed(parse, "a backslash or a double quote after a backslash");
 		appendStringInfoChar(name, *parse->p++);
 	}
 	parse->p++;
