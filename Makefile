@@ -21,12 +21,18 @@ ALLOCATE_OBJS = \
 	src/corrections.o \
 	src/ledger.o \
 	src/ledger_lookup.o
+SUMMARY_OBJS = \
+	src/summary.o \
+	src/summary_agg.o \
+	src/summary_binary.o \
+	src/summary_json.o \
+	src/summary_state.o \
+	src/summary_text.o \
+	src/summary_v11.o
 OBJS = \
 	$(MATCH_OBJS) \
 	$(ALLOCATE_OBJS) \
-	src/summary.o \
-	src/summary_agg.o \
-	src/summary_json.o \
+	$(SUMMARY_OBJS) \
 	src/account_actions.o \
 	src/created_at.o
 
@@ -34,7 +40,7 @@ EXTENSION = accmatch
 DATA = accmatch--1.0.sql accmatch--1.0--1.1.sql accmatch--1.1.sql \
 	accmatch--1.1--1.2.sql accmatch--1.2.sql
 
-REGRESS = setup upgrade match_rules match_errors match_types match_partition allocate_rules allocate_errors summary documents summary_parallel cleanup
+REGRESS = setup upgrade match_rules match_errors match_types match_partition allocate_rules allocate_errors summary summary_state summary_rollup documents summary_parallel cleanup
 # results/ goes under REGRESS_OUTPUTDIR (test/valgrind.sh points it elsewhere)
 REGRESS_OUTPUTDIR ?= .
 # (PGXS passes --inputdir=$(srcdir), so the tests are found from a build
@@ -54,8 +60,7 @@ src/match_input.o src/match_keys.o src/match_rows.o src/match_spill.o: src/match
 src/match_ids.o src/match_keys.o src/match_rows.o src/ledger.o: src/compat.h
 src/match_ids.o src/match_ids_rank.o: src/match_ids_int.h
 src/match_core.o: src/match_sort.h
-src/summary.o src/summary_agg.o src/summary_json.o: src/summary.h src/summary_int.h
-src/summary.o src/summary_agg.o: src/compat.h
+$(SUMMARY_OBJS): src/summary.h src/summary_int.h src/compat.h
 src/account_actions.o: src/summary.h src/created_at.h src/compat.h
 src/created_at.o: src/created_at.h src/compat.h
 src/allocate_amount.o: src/compat.h

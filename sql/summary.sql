@@ -175,7 +175,10 @@ WHERE r.count <> '0'
 ORDER BY x.created_at, r.pos;
 
 --
--- The support functions refuse to run outside the aggregate.
+-- The support functions of action_summary_v11, the aggregate of 1.1 with
+-- an internal state (kept for views built on 1.1), refuse to run outside
+-- the aggregate.  Those of the 1.2 aggregates are tested in
+-- sql/summary_rollup.sql.
 --
 
 -- From SQL they cannot even be called, as no value of type internal can be

@@ -1,7 +1,7 @@
 --
--- action_summary in parallel plans: the partial states are serialized in
--- the workers, deserialized and combined in the leader, and the result must
--- be the one of a serial plan.
+-- action_summary in parallel plans: the partial states of the workers go
+-- to the leader flat, as action_summary_state values, and are combined
+-- there; the result must be the one of a serial plan.
 --
 CREATE EXTENSION IF NOT EXISTS accmatch;
 SET TimeZone = 'UTC';
@@ -39,8 +39,8 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
--- The workers do all the scanning, so their states always go through
--- serialization and the leader's combine function.
+-- The workers do all the scanning, so their states always go to the
+-- leader and through its combine function.
 SET parallel_leader_participation = off;
 
 -- True when the statement ran with at least one parallel worker.
@@ -141,5 +141,56 @@ FROM par_groups,
 WHERE number IN (0, 1001)
 ORDER BY number, e.pos;
 
+--
+-- States in parallel: action_summary_partial and action_summary_merge
+-- run partial aggregates whose states (of type action_summary_state) the
+-- workers hand to the leader flat; the 1.1 aggregate action_summary_v11
+-- still serializes its internal state.
+--
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF)
+SELECT number, action_summary_partial(type, created_at) FROM par_action GROUP BY number;
+SELECT ran_in_parallel('SELECT number, action_summary_partial(type, created_at) FROM par_action GROUP BY number');
+CREATE TEMP TABLE par_states AS
+SELECT number, action_summary_partial(type, created_at) AS st
+FROM par_action GROUP BY number;
+CREATE TEMP TABLE par_v11 AS
+SELECT number, action_summary_v11(type, created_at) AS s
+FROM par_action GROUP BY number;
+
+-- states stored per account and part of its rows, merged again in
+-- parallel, a hundred accounts to a group
+CREATE TABLE par_state_table AS
+SELECT number / 100 AS hundreds, number, id % 20 AS part,
+	   action_summary_partial(type, created_at) AS st
+FROM par_action GROUP BY number, id % 20;
+ANALYZE par_state_table;
+EXPLAIN (COSTS OFF)
+SELECT hundreds, action_summary_merge(st) FROM par_state_table GROUP BY hundreds;
+SELECT ran_in_parallel('SELECT hundreds, action_summary_merge(st) FROM par_state_table GROUP BY hundreds');
+CREATE TEMP TABLE par_merged AS
+SELECT hundreds, action_summary_merge(st) AS st
+FROM par_state_table GROUP BY hundreds;
+
+SET max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE ser_states AS
+SELECT number, action_summary_partial(type, created_at) AS st
+FROM par_action GROUP BY number;
+CREATE TEMP TABLE ser_merged AS
+SELECT number / 100 AS hundreds, action_summary_partial(type, created_at) AS st
+FROM par_action GROUP BY 1;
+
+SELECT count(*) AS groups,
+	   count(*) FILTER (WHERE p.st::text IS DISTINCT FROM q.st::text) AS states_differ,
+	   count(*) FILTER (WHERE action_summary_result(p.st) IS DISTINCT FROM g.s) AS results_differ,
+	   count(*) FILTER (WHERE v.s::text IS DISTINCT FROM g.s::text) AS v11_differs
+FROM par_states p
+FULL JOIN ser_states q USING (number)
+FULL JOIN ser_groups g USING (number)
+FULL JOIN par_v11 v USING (number);
+SELECT count(*) AS groups,
+	   count(*) FILTER (WHERE p.st::text IS DISTINCT FROM q.st::text) AS merged_differ
+FROM par_merged p FULL JOIN ser_merged q USING (hundreds);
+
 DROP FUNCTION ran_in_parallel(text);
-DROP TABLE par_action;
+DROP TABLE par_action, par_state_table;

@@ -3,7 +3,7 @@
 -- through the update scripts, and check that the result is the extension a
 -- fresh install of the default version gives: the same member objects, with
 -- the same definitions and comments.  Data and views built on the old
--- version must survive the update and give the same rows.
+-- versions must survive the update and give the same rows.
 --
 -- It works in a database of its own, so the other tests' objects do not
 -- matter and the extension they use is left alone.  The comparison walks
@@ -175,6 +175,18 @@ SELECT count(*) FILTER (WHERE property = 'volatility') > 0 AS has_functions,
 	count(*) FILTER (WHERE property = 'comment' AND value IS NOT NULL) > 0 AS has_comments
 FROM fresh_catalog;
 
+-- The action summary objects of the reference: the aggregates and their
+-- state types, and the state type with its I/O functions.
+SELECT object, value AS state_type
+FROM fresh_catalog
+WHERE property = 'state type'
+ORDER BY object;
+SELECT property, value
+FROM fresh_catalog
+WHERE object = 'type action_summary_state'
+	AND property IN ('input', 'output', 'receive', 'send', 'length', 'storage', 'comment')
+ORDER BY property;
+
 -- The oldest version, and data and views built on it.
 CREATE EXTENSION accmatch VERSION '1.0';
 
@@ -198,6 +210,17 @@ SELECT i, date '2024-01-05' + i * 8, (i * 5 / 30) % 12 + 1 FROM generate_series(
 CREATE VIEW payment_match AS
 SELECT * FROM match_payments('payment', 'accrual', 'month_first');
 
+-- 1.1, and views over action_summary and allocate_payments built on it.
+ALTER EXTENSION accmatch UPDATE TO '1.1';
+ALTER TABLE accrual ADD COLUMN amount numeric(10,2) DEFAULT 100;
+ALTER TABLE payment ADD COLUMN amount numeric(10,2) DEFAULT 70;
+CREATE VIEW allocation_11 AS
+SELECT * FROM allocate_payments('public.payment', 'public.accrual');
+CREATE VIEW account_summary_11 AS
+SELECT account, action_summary(type, created_at) FILTER (WHERE type <> 'login') AS summary,
+	(SELECT action_summary(type, created_at) FROM action_log) AS total
+FROM action_log GROUP BY account;
+
 CREATE TABLE account_doc (doc jsonb);
 INSERT INTO account_doc
 SELECT jsonb_build_object('number', 'A' || a, 'sessions', jsonb_agg(jsonb_build_object(
@@ -212,8 +235,15 @@ SELECT account_actions(doc) AS summary FROM account_doc;
 CREATE VIEW view_rows (view, row) AS
 SELECT 'account_summary', to_jsonb(s) FROM account_summary s
 UNION ALL SELECT 'account_summary_stored', to_jsonb(s) FROM account_summary_stored s
+UNION ALL SELECT 'account_summary_11', to_jsonb(s) FROM account_summary_11 s
 UNION ALL SELECT 'payment_match', to_jsonb(s) FROM payment_match s
-UNION ALL SELECT 'doc_summary', to_jsonb(s) FROM doc_summary s;
+UNION ALL SELECT 'allocation_11', to_jsonb(s) FROM allocation_11 s
+UNION ALL SELECT 'doc_summary', to_jsonb(s) FROM doc_summary s
+UNION ALL
+SELECT 'definition of ' || c.relname, to_jsonb(pg_get_viewdef(c.oid))
+FROM pg_class c
+WHERE c.relname IN ('account_summary', 'account_summary_stored',
+	'account_summary_11', 'payment_match', 'allocation_11', 'doc_summary');
 CREATE TABLE rows_before AS SELECT * FROM view_rows;
 
 SELECT view, count(*) FROM rows_before GROUP BY view ORDER BY view;
@@ -241,14 +271,28 @@ ORDER BY 2, 3, 1;
 -- too once refreshed: any row here is a difference.
 REFRESH MATERIALIZED VIEW account_summary_stored;
 SELECT 'before update only' AS side, * FROM (
-	SELECT * FROM rows_before EXCEPT ALL SELECT * FROM view_rows) AS d
+	SELECT * FROM rows_before WHERE view NOT LIKE 'definition of %'
+	EXCEPT ALL
+	SELECT * FROM view_rows WHERE view NOT LIKE 'definition of %') AS d
 UNION ALL
 SELECT 'after update only', * FROM (
-	SELECT * FROM view_rows EXCEPT ALL SELECT * FROM rows_before) AS d
+	SELECT * FROM view_rows WHERE view NOT LIKE 'definition of %'
+	EXCEPT ALL
+	SELECT * FROM rows_before WHERE view NOT LIKE 'definition of %') AS d
 ORDER BY 2, 3, 1;
 
--- The views call the same functions as before the update, some of them
--- renamed by it (a view points at its functions by OID)
+-- They keep their definitions, but for the names of what the views were
+-- built on, renamed by the update to 1.2: action_summary_v11,
+-- match_payments_by_name and allocate_payments_by_name (a view points at
+-- its functions by OID).
+SELECT b.view, b.row = a.row AS unchanged,
+	replace(replace(replace(b.row #>> '{}', 'action_summary(', 'action_summary_v11('),
+		'FROM match_payments(', 'FROM match_payments_by_name('),
+		'FROM allocate_payments(', 'FROM allocate_payments_by_name(') = a.row #>> '{}'
+		AS renamed_only
+FROM rows_before b JOIN view_rows a USING (view)
+WHERE b.view LIKE 'definition of %'
+ORDER BY 1;
 SELECT c.relname AS view, string_agg(DISTINCT p.proname, ', ') AS calls
 FROM pg_class c
 JOIN pg_rewrite r ON r.ev_class = c.oid
@@ -256,9 +300,51 @@ JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
 	AND d.refclassid = 'pg_proc'::regclass
 JOIN pg_proc p ON p.oid = d.refobjid
 WHERE c.relname IN ('account_summary', 'account_summary_stored',
-	'payment_match', 'doc_summary')
+	'account_summary_11', 'payment_match', 'allocation_11', 'doc_summary')
 GROUP BY c.relname
 ORDER BY 1;
+
+-- The views built on 1.0 and 1.1 call action_summary_v11, whose state is
+-- internal; action_summary is now the aggregate over action_summary_state,
+-- and gives the same summaries, to the byte.
+SELECT DISTINCT v.relname AS view, p.oid::regprocedure AS aggregate,
+	a.aggtranstype::regtype AS state_type
+FROM pg_depend d
+JOIN pg_class v ON v.oid = (SELECT ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
+JOIN pg_proc p ON p.oid = d.refobjid
+JOIN pg_aggregate a ON a.aggfnoid = p.oid
+WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_proc'::regclass
+	AND p.proname LIKE 'action\_summary%'
+ORDER BY 1, 2;
+SELECT a.aggtranstype::regtype AS state_type, a.aggcombinefn::regproc AS combine
+FROM pg_aggregate a
+WHERE a.aggfnoid = 'action_summary(text, timestamptz)'::regprocedure;
+SELECT count(*) AS accounts,
+	count(*) FILTER (WHERE o.summary::text IS DISTINCT FROM n.summary::text) AS differ
+FROM account_summary o
+FULL JOIN (SELECT account, action_summary(type, created_at) AS summary
+		   FROM action_log GROUP BY account) n USING (account);
+
+-- The same from a fresh 1.1, as a database installed with 1.1 is updated:
+-- the update equals the fresh install too, and a materialized view over
+-- allocate_payments() built on 1.1 gives the same rows once refreshed.
+SET client_min_messages = warning;
+DROP EXTENSION accmatch CASCADE;
+CREATE EXTENSION accmatch VERSION '1.1';
+CREATE MATERIALIZED VIEW allocation_stored AS
+SELECT * FROM allocate_payments('public.payment', 'public.accrual', 'month_first');
+CREATE TABLE allocation_before AS SELECT * FROM allocation_stored;
+ALTER EXTENSION accmatch UPDATE;
+SELECT 'fresh install only' AS side, * FROM (
+	SELECT * FROM fresh_catalog EXCEPT ALL SELECT * FROM accmatch_catalog) AS d
+UNION ALL
+SELECT 'update only', * FROM (
+	SELECT * FROM accmatch_catalog EXCEPT ALL SELECT * FROM fresh_catalog) AS d
+ORDER BY 2, 3, 1;
+REFRESH MATERIALIZED VIEW allocation_stored;
+SELECT (SELECT count(*) FROM (TABLE allocation_before EXCEPT ALL TABLE allocation_stored) d) AS only_before,
+	(SELECT count(*) FROM (TABLE allocation_stored EXCEPT ALL TABLE allocation_before) d) AS only_after,
+	(SELECT count(*) FROM allocation_stored) AS rows;
 
 \c :regress_db
 SET client_min_messages = warning;

@@ -348,6 +348,25 @@ action_summary_create(MemoryContext cxt)
 }
 
 /*
+ * Make an empty summary in cxt followed, in the same allocation, by trailer
+ * bytes for the caller (not zeroed), returned in *trailer: the state type
+ * keeps its expanded object header there, so that a group of an aggregate
+ * still costs one allocation.  The summary starts the allocation, as its
+ * memory context is found from it.
+ */
+ActionSummary *
+action_summary_create_with_trailer(MemoryContext cxt, Size trailer_size,
+								   void **trailer)
+{
+	char	   *mem = MemoryContextAlloc(cxt, MAXALIGN(sizeof(ActionSummary)) +
+										 trailer_size);
+
+	memset(mem, 0, sizeof(ActionSummary));
+	*trailer = mem + MAXALIGN(sizeof(ActionSummary));
+	return (ActionSummary *) mem;
+}
+
+/*
  * Count one action of a (non-NULL) type; has_time is false for a NULL
  * created_at.  This is the whole per-row work of the aggregate, and what
  * account_actions() does for each action of a document, so the common case
@@ -443,6 +462,23 @@ extra_ptr_compare(const void *a, const void *b)
 }
 
 /*
+ * Start a walk over the entries of a summary in which the other types come
+ * in the order they are stored, for callers to whom it does not matter:
+ * nothing is sorted or allocated.
+ */
+void
+action_summary_iter_init_unsorted(ActionSummaryIter *iter,
+								  const ActionSummary *summary)
+{
+	const ActionSummaryMore *more = summary->more;
+
+	iter->summary = summary;
+	iter->next = 0;
+	iter->nentries = ACTION_NFIXED + (more != NULL ? more->nextras : 0);
+	iter->sorted = NULL;
+}
+
+/*
  * Start a walk over the entries of a summary, in output order.  Other types
  * that did not arrive in order are sorted here, through an array of
  * pointers in CurrentMemoryContext: the summary itself is left as it is,
@@ -454,11 +490,7 @@ action_summary_iter_init(ActionSummaryIter *iter,
 {
 	const ActionSummaryMore *more = summary->more;
 
-	iter->summary = summary;
-	iter->next = 0;
-	iter->nentries = ACTION_NFIXED + (more != NULL ? more->nextras : 0);
-	iter->sorted = NULL;
-
+	action_summary_iter_init_unsorted(iter, summary);
 	if (more != NULL && more->unsorted)
 	{
 		const ActionExtra **sorted;
@@ -503,4 +535,17 @@ action_summary_iter_next(ActionSummaryIter *iter, const char **name,
 	*len = e->len;
 	*counter = e->counter;
 	return true;
+}
+
+/*
+ * End a walk: free what action_summary_iter_init allocated, for callers
+ * that run in a long-lived memory context (a state is flattened while a
+ * tuple is formed, wherever that happens).
+ */
+void
+action_summary_iter_end(ActionSummaryIter *iter)
+{
+	if (iter->sorted != NULL)
+		pfree(iter->sorted);
+	iter->sorted = NULL;
 }

@@ -2,6 +2,9 @@
 # dump_restore.sh: a database with a materialized view over match_payments()
 # and a view over action_summary comes back from pg_dump -Fc and pg_restore
 # with the same rows, when the views name their tables schema-qualified.
+# So do a table of action_summary_state values and a view merging them, and
+# a database built on 1.1 and updated, whose view over action_summary calls
+# action_summary_v11 since the update: it restores into a fresh install.
 #
 # It also shows why they must: a materialized view written
 # match_payments() (tables found through search_path) is dumped fine, but
@@ -20,6 +23,8 @@ set -euo pipefail
 
 src=accmatch_dump_src
 dst=accmatch_dump_dst
+upd_src=accmatch_dump_updated_src
+upd_dst=accmatch_dump_updated_dst
 bad_src=accmatch_dump_unqualified_src
 bad_dst=accmatch_dump_unqualified_dst
 tmp=$(mktemp -d)
@@ -48,11 +53,13 @@ value() { "$bindir/psql" -X -A -t -q -v ON_ERROR_STOP=1 "$@"; }
 drop_all() {
 	q -d postgres -c "SET client_min_messages = warning" \
 		-c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" \
-		-c "DROP DATABASE IF EXISTS $bad_src" -c "DROP DATABASE IF EXISTS $bad_dst"
+		-c "DROP DATABASE IF EXISTS $bad_src" -c "DROP DATABASE IF EXISTS $bad_dst" \
+		-c "DROP DATABASE IF EXISTS $upd_src" -c "DROP DATABASE IF EXISTS $upd_dst"
 }
 drop_all
 q -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst" \
-	-c "CREATE DATABASE $bad_src" -c "CREATE DATABASE $bad_dst"
+	-c "CREATE DATABASE $bad_src" -c "CREATE DATABASE $bad_dst" \
+	-c "CREATE DATABASE $upd_src" -c "CREATE DATABASE $upd_dst"
 
 # Seeded tables for both source databases: accruals and payments of 20
 # accounts with ties, NULL dates and months; actions of those accounts.
@@ -84,7 +91,13 @@ CREATE MATERIALIZED VIEW matched_by_account AS
 SELECT * FROM match_payments('public.payment', 'public.accrual', 'month_first', 'account');
 CREATE VIEW account_summary AS
 SELECT account, action_summary(type, created_at) AS actions
-FROM public.action GROUP BY account;"
+FROM public.action GROUP BY account;
+CREATE TABLE daily_actions AS
+SELECT account, created_at::date AS day, action_summary_partial(type, created_at) AS actions
+FROM public.action GROUP BY 1, 2;
+CREATE VIEW account_summary_from_daily AS
+SELECT account, action_summary(actions) AS actions
+FROM public.daily_actions GROUP BY account;"
 
 # The rows of each view, in a fixed order, as one digest, and their number.
 digest() {
@@ -100,7 +113,8 @@ if ! "$bindir/pg_restore" -d "$dst" "$tmp/src.dump" 2>"$tmp/restore.err"; then
 	cat "$tmp/restore.err"
 	status=1
 fi
-for v in matched matched_by_account account_summary; do
+for v in matched matched_by_account account_summary daily_actions \
+	account_summary_from_daily; do
 	before=$(digest "$src" "$v")
 	after=$(digest "$dst" "$v" 2>&1) || true
 	if [ "$before" = "$after" ] && [[ $before != "0 rows"* ]]; then
@@ -110,6 +124,37 @@ for v in matched matched_by_account account_summary; do
 		status=1
 	fi
 done
+if [ "$(digest "$src" account_summary)" != "$(digest "$src" account_summary_from_daily)" ]; then
+	echo "dump_restore: FAIL: the merged daily states differ from the summary of the rows"
+	status=1
+fi
+
+# A database built on 1.1 and updated: its view over action_summary calls
+# action_summary_v11 since the update, which a fresh install has too.
+q -d "$upd_src" -c "CREATE EXTENSION accmatch VERSION '1.1'" \
+	-f <(sed 's/^CREATE EXTENSION accmatch;$//' "$tmp/tables.sql") -c "
+CREATE VIEW account_summary AS
+SELECT account, action_summary(type, created_at) AS actions
+FROM public.action GROUP BY account;" -c "ALTER EXTENSION accmatch UPDATE"
+"$bindir/pg_dump" -Fc -f "$tmp/updated.dump" "$upd_src"
+if ! "$bindir/pg_restore" -d "$upd_dst" "$tmp/updated.dump" 2>"$tmp/updated.err"; then
+	echo "dump_restore: FAIL: pg_restore of the updated database reported errors:"
+	cat "$tmp/updated.err"
+	status=1
+fi
+before=$(digest "$upd_src" account_summary)
+after=$(digest "$upd_dst" account_summary 2>&1) || true
+calls=$(value -d "$upd_dst" -c "
+SELECT string_agg(DISTINCT p.proname, ', ')
+FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_proc p ON p.oid = d.refobjid
+WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_proc'::regclass
+	AND r.ev_class = 'account_summary'::regclass AND p.proname LIKE 'action%'") || true
+if [ "$before" = "$after" ] && [[ $before != "0 rows"* ]] && [ "$calls" = action_summary_v11 ]; then
+	echo "dump_restore: updated from 1.1, account_summary (calling $calls): the same $before after the restore"
+else
+	echo "dump_restore: FAIL: updated from 1.1, account_summary (calling ${calls:-?}): $before before, $after after the restore"
+	status=1
+fi
 populated=$(value -d "$dst" -c "
 SELECT string_agg(matviewname || ' ' || ispopulated, ', ' ORDER BY matviewname)
 FROM pg_matviews")

@@ -124,7 +124,7 @@ WHERE d.classid = 'pg_proc'::regclass
   AND d.deptype = 'e'
   AND e.extname = 'accmatch';
 
-SELECT ok((SELECT count(*) FILTER (WHERE proname IN ('match_payments',
+SELECT ok((SELECT count(DISTINCT proname) FILTER (WHERE proname IN ('match_payments',
 		'account_actions', 'action_summary')) = 3 FROM ext_functions),
 	'the extension''s functions are found through pg_depend');
 SELECT is((SELECT string_agg(proname, ', ') FROM ext_functions WHERE prosecdef),

@@ -13,7 +13,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
 SET LOCAL TimeZone = 'UTC';
 
-SELECT plan(19);
+SELECT plan(25);
 SELECT setseed(0.20240601);
 
 --
@@ -172,7 +172,30 @@ SELECT ok(lim.run($$CREATE TABLE lim_parallel AS
 	'400,000 types are summarized by parallel workers under the timeout');
 SELECT is(lim.result('lim_parallel'), (SELECT s FROM lim_expected),
 	'and listed in byte order');
+
+-- As a state of type action_summary_state: made from the rows in random
+-- order, written as text and read back, and merged from two halves that
+-- interleave.
+SET LOCAL max_parallel_workers_per_gather = 0;
+SELECT ok(lim.run($$CREATE TABLE lim_state AS
+	SELECT action_summary_partial(type, NULL ORDER BY r) AS st FROM lim_types$$) IS NOT NULL,
+	'the state of 400,000 types in random order is made under the timeout');
+SELECT ok(lim.run($$CREATE TABLE lim_state_text AS
+	SELECT action_summary_result(st::text::action_summary_state) AS s FROM lim_state$$) IS NOT NULL,
+	'written as text and read back under the timeout');
+SELECT is(lim.result('lim_state_text'), (SELECT s FROM lim_expected),
+	'and finished in byte order');
+SELECT ok(lim.run($$CREATE TABLE lim_halves AS
+	SELECT action_summary_partial(type, NULL ORDER BY r) AS st
+	FROM lim_types GROUP BY g % 2$$) IS NOT NULL,
+	'two states of 200,000 interleaving types each are made under the timeout');
+SELECT ok(lim.run($$CREATE TABLE lim_merged AS
+	SELECT action_summary(st) AS s FROM lim_halves$$) IS NOT NULL,
+	'and merged under the timeout');
+SELECT is(lim.result('lim_merged'), (SELECT s FROM lim_expected),
+	'into the 400,000 types in byte order');
 RESET statement_timeout;
+SET LOCAL max_parallel_workers_per_gather = 2;
 
 --
 -- Many groups over a pool of random type names (of 0 to 12 bytes, upper,

@@ -8,8 +8,10 @@
 # (every backend and worker is a fork of it, so all of them are checked),
 # and then run against it: `make installcheck` (every REGRESS test of the
 # Makefile) and the pgTAP files listed in $PGTAP_TESTS (by default
-# test/security.sql and test/fuzz_documents.sql: every code path of the
-# functions, and 10,000 malformed documents; PGTAP_TESTS= runs none, and
+# test/security.sql, test/fuzz_documents.sql and test/summary_state.sql:
+# every code path of the functions, 10,000 malformed documents, and random
+# action summary states through text, binary COPY and merges;
+# PGTAP_TESTS= runs none, and
 # PGTAP_TESTS="test/match.sql ..." any others, though a file that takes
 # 20 s on its own takes 10 to 20 minutes here; test/cancel.sql's timings
 # mean nothing under valgrind).  The server is stopped and the
@@ -40,7 +42,7 @@ src=$(pwd)
 bindir=$("$PG_CONFIG" --bindir)
 port=${VALGRIND_PGPORT:-54329}
 supp="$src/test/valgrind.supp"
-PGTAP_TESTS=${PGTAP_TESTS-test/security.sql test/fuzz_documents.sql}
+PGTAP_TESTS=${PGTAP_TESTS-test/security.sql test/fuzz_documents.sql test/summary_state.sql}
 
 command -v valgrind >/dev/null || { echo "valgrind: not installed" >&2; exit 2; }
 
