@@ -18,7 +18,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
-SELECT plan(15);
+SELECT plan(18);
 \ir lib/matching.sql
 
 -- A random case in integer terms: n numbers the rows, the other columns
@@ -378,6 +378,53 @@ SELECT ok((SELECT count(*) FROM pay_uuid WHERE r <> n) > 3,
 	'uuid ranks are unrelated to the rows'' numbers');
 SELECT ok((SELECT bool_and(octet_length(id) BETWEEN 16 AND 20) FROM pay_c),
 	'text ids are 16 to 20 bytes');
+
+-- Repeated ids are refused (23505) whatever their kind, side and number:
+-- in random cases of 1 to 8 rows a side, one row of a side given the id of
+-- another row of that side (ids that then share a long prefix included:
+-- a side of two rows whose ids are equal).  Accruals without a date take
+-- no part and are not checked.
+CREATE FUNCTION pg_temp.undetected_duplicates(ncases int) RETURNS TABLE (kind text, missed int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	k text;
+	side text;
+	state text;
+	n int;
+BEGIN
+	FOREACH k IN ARRAY ARRAY['uuid', 'c', 'icu'] LOOP
+		kind := k;
+		missed := 0;
+		FOR i IN 1..ncases LOOP
+			PERFORM pg_temp.random_case(1 + (random() * 7)::int, 1 + (random() * 7)::int, false);
+			side := CASE WHEN i % 2 = 0 THEN 'pay' ELSE 'acc' END;
+			EXECUTE format('SELECT count(*) FROM %s_%s', side, k) INTO n;
+			IF n = 1 THEN
+				EXECUTE format('INSERT INTO %1$s_%2$s SELECT * FROM %1$s_%2$s', side, k);
+			ELSE
+				EXECUTE format('UPDATE %1$s_%2$s SET id = (SELECT id FROM %1$s_%2$s ORDER BY n DESC LIMIT 1)
+					WHERE n = (SELECT min(n) FROM %1$s_%2$s)', side, k);
+			END IF;
+			BEGIN
+				EXECUTE format('SELECT count(*) FROM match_payments_typed(NULL::%s, %L, %L)',
+					pg_temp.id_type(k), 'pay_' || k, 'acc_' || k);
+				state := '00000';
+			EXCEPTION WHEN OTHERS THEN
+				state := SQLSTATE;
+			END;
+			-- (accruals without a date take no part and are not checked)
+			EXECUTE format('SELECT count(*) - count(DISTINCT id) FROM %s_%s WHERE %L = ''pay'' OR date IS NOT NULL',
+				side, k, side) INTO n;
+			IF n > 0 AND state <> '23505' THEN
+				missed := missed + 1;
+			END IF;
+		END LOOP;
+		RETURN NEXT;
+	END LOOP;
+END $$;
+SELECT is(missed, 0, format('%s ids: every repeated id of 60 random small cases raises 23505',
+		CASE kind WHEN 'c' THEN 'text "C"' WHEN 'icu' THEN 'text en-x-icu' ELSE kind END))
+FROM pg_temp.undetected_duplicates(60);
 
 -- A larger case: 3,000 accruals and 3,500 payments over 300 accounts, with
 -- uuid and text ids, grouped in memory and in batches of at most 64kB

@@ -255,6 +255,8 @@ END $$;
 
 SELECT is(pg_temp.batch_differences('payment_many', 'accrual_many'), 0::bigint,
 	'tables with a histogram: in batches the same rows in the same order');
+-- (the views are temporary, and PostgreSQL would say so)
+SET client_min_messages = warning;
 CREATE VIEW pg_temp.accrual_many_v AS SELECT * FROM accrual_many;
 CREATE VIEW pg_temp.payment_many_v AS SELECT * FROM payment_many;
 SELECT is(pg_temp.batch_differences('pg_temp.payment_many_v', 'pg_temp.accrual_many_v'), 0::bigint,
@@ -304,16 +306,20 @@ SELECT is((SELECT count(*) FROM (
 SELECT ok((SELECT count(*) FROM payment_many_num WHERE account_id IS NULL) > 50,
 	'the copies have NULL keys');
 
+RESET client_min_messages;
+
 -- allocation: amounts of scales 0 to 4 at random (plain numeric: each
 -- account takes its largest scale), in memory and in batches, in order
 ALTER TABLE accrual_many ADD COLUMN amount numeric;
 ALTER TABLE payment_many ADD COLUMN amount numeric;
 UPDATE accrual_many SET amount = round((random() * 50)::numeric, (random() * 4)::int);
 UPDATE payment_many SET amount = round((random() * 40)::numeric, (random() * 4)::int);
+SET client_min_messages = warning;
 CREATE OR REPLACE VIEW pg_temp.accrual_many_few AS
 	SELECT * FROM accrual_many WHERE id + 0 = 0 + (id + 0) LIMIT 1000000000;
 CREATE OR REPLACE VIEW pg_temp.payment_many_few AS
 	SELECT * FROM payment_many WHERE id + 0 = 0 + (id + 0) LIMIT 1000000000;
+RESET client_min_messages;
 CREATE TEMP TABLE alloc_in_memory AS
 SELECT s, a.* FROM unnest(ARRAY['sequential', 'month_first']) s,
 	LATERAL allocate_payments('payment_many', 'accrual_many', s, 'account_id') WITH ORDINALITY a;
