@@ -1,11 +1,10 @@
 -- foreign_order.sql: partition_by over postgres_fdw foreign tables.  A
 -- remote database with another collation sorts the partition keys in its
--- own order; when the rows are read ordered by key, match_payments() must
--- then stop with an error (55000) rather than silently leave payments
--- unmatched.  Grouped in memory (the default for small tables), the keys
--- are compared here and the result is that of local tables.  A remote
--- database with the same collation, and any foreign table without
--- partition_by, give the result of local tables.
+-- own order; the keys are always compared here, so that the result is
+-- that of local tables, grouped in memory and in batches on temporary
+-- files alike (accmatch.partition_work_mem).  A remote database with the
+-- same collation, and any foreign table without partition_by, give the
+-- result of local tables too.
 --
 -- The remote databases are on the same server; the connection uses this
 -- server's port and, under pg_virtualenv, the client's password.
@@ -30,6 +29,13 @@ SELECT format($$
 	INSERT INTO payment VALUES (10, '2024-02-01', 1, 'a'), (11, '2024-02-01', 1, 'B'),
 		(12, '2024-02-01', 1, NULL);
 	INSERT INTO accrual VALUES (1, '2024-01-01', 1, 'a'), (2, '2024-01-01', 1, 'B');
+	CREATE TABLE accrual_many AS SELECT g AS id, date '2024-01-01' + g %% 40 AS date,
+		g %% 5 AS month, (ARRAY['a', 'B'])[1 + g %% 2] || (g / 2) %% 100 AS acct
+	FROM generate_series(1, 3000) g;
+	CREATE TABLE payment_many AS SELECT 10000 + g AS id, date '2024-01-10' + g %% 45 AS date,
+		g %% 7 AS month, (ARRAY['a', 'B'])[1 + g %% 2] || (g / 3) %% 100 AS acct
+	FROM generate_series(1, 3000) g;
+	ANALYZE accrual_many, payment_many;
 $$) AS remote_tables \gset
 \c accmatch_fdw_icu
 :remote_tables
@@ -41,7 +47,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
 CREATE EXTENSION IF NOT EXISTS postgres_fdw;
-SELECT plan(11);
+SELECT plan(13);
 
 SELECT format('CREATE SERVER %I FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host %L, port %L, dbname %L)',
 		srv, 'localhost', :'port', db),
@@ -87,31 +93,43 @@ CREATE FUNCTION pg_temp.same_as_local(payments text, accruals text,
 		format('SELECT * FROM pg_temp.keyed(%L, %L, %L) AS r(p bigint, a bigint, m text, k text)',
 			payments, accruals, strategy),
 		format('SELECT * FROM pg_temp.keyed(%L, %L, %L) AS r(p bigint, a bigint, m text, k text)',
-			'fo.payment', 'fo.accrual', strategy),
+			replace(replace(payments, 'icu_', ''), 'same_', ''),
+			replace(replace(accruals, 'icu_', ''), 'same_', ''), strategy),
 		description)
 $$;
 
--- grouped in memory, the keys are compared here: the local result
+-- the keys are compared here: the local result, grouped in memory
 SELECT pg_temp.same_as_local('fo.icu_payment', 'fo.icu_accrual', 'sequential',
-	'grouped in memory, foreign tables of another collation give the local result');
+	'in memory, foreign tables of another collation give the local result');
 SELECT pg_temp.same_as_local('fo.payment', 'fo.icu_accrual', 'month_first',
-	'grouped in memory, a foreign table of another collation and a local one give the local result');
-
--- read ordered by key, the remote server sorts the keys its own way: an
--- error, not a wrong answer
+	'in memory, a foreign table of another collation and a local one give the local result');
+SELECT pg_temp.same_as_local('fo.icu_payment', 'fo.accrual', 'sequential',
+	'in memory, foreign payments of another collation and local accruals give the local result');
+-- accmatch.group_in_memory is kept without effect
 SET accmatch.group_in_memory = off;
-SELECT throws_ok(
-	$$SELECT * FROM match_payments('fo.icu_payment', 'fo.accrual', partition_by => 'acct')$$,
-	'55000', 'rows of relation "icu_payment" are not ordered by "acct"',
-	'foreign payments sorted under another collation: 55000');
-SELECT throws_ok(
-	$$SELECT * FROM match_payments('fo.payment', 'fo.icu_accrual', 'month_first', 'acct')$$,
-	'55000', 'rows of relation "icu_accrual" are not ordered by "acct"',
-	'foreign accruals sorted under another collation: 55000');
-SELECT throws_ok(
-	$$SELECT * FROM match_payments('fo.icu_payment', 'fo.icu_accrual', partition_by => 'acct')$$,
-	'55000', NULL, 'both foreign, sorted under another collation: 55000');
+SELECT pg_temp.same_as_local('fo.icu_payment', 'fo.icu_accrual', 'month_first',
+	'accmatch.group_in_memory = off changes nothing');
 RESET accmatch.group_in_memory;
+
+-- Many rows in batches of 64kB: 3,000 accruals and 3,000 payments over
+-- keys 'a0'..'a99' and 'B0'..'B99', which the two collations order
+-- apart; the foreign tables, in batches, give the rows of local copies,
+-- in the same order.
+CREATE FOREIGN TABLE fo.icu_payment_many (id int, date date, month int, acct text)
+	SERVER icu_srv OPTIONS (schema_name 'public', table_name 'payment_many');
+CREATE FOREIGN TABLE fo.icu_accrual_many (id int, date date, month int, acct text)
+	SERVER icu_srv OPTIONS (schema_name 'public', table_name 'accrual_many');
+CREATE TABLE fo.payment_many AS SELECT * FROM fo.icu_payment_many;
+CREATE TABLE fo.accrual_many AS SELECT * FROM fo.icu_accrual_many;
+SET accmatch.partition_work_mem = '64kB';
+SELECT pg_temp.same_as_local('fo.icu_payment_many', 'fo.icu_accrual_many', 'sequential',
+	'in batches, foreign tables of another collation give the local result');
+SELECT pg_temp.same_as_local('fo.icu_payment_many', 'fo.accrual_many', 'month_first',
+	'in batches, a foreign table of another collation and a local one give the local result');
+RESET accmatch.partition_work_mem;
+SELECT is((SELECT count(*) FROM match_payments('fo.payment_many', 'fo.accrual_many',
+		partition_by => 'acct') WHERE accrual_id IS NOT NULL) > 1000, true,
+	'and most of the many payments are matched');
 
 -- the same remote rows without partition_by need no order
 SELECT results_eq(
