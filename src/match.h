@@ -45,8 +45,8 @@
  * date holds a date, timestamp or timestamptz as an int64 (both tables have
  * the same type, so values compare directly).  id is the row's id: its
  * value for integer ids, else its rank among the table's ids in the id
- * type's order (see match_ids.c), so that ids compare as integers either
- * way.  month is a dense number given to each distinct month value, or -1
+ * type's order (see match_ids_rank.c), so that ids compare as integers
+ * either way.  month is a dense number given to each distinct month value, or -1
  * for NULL and for a payment month that no accrual has.  match is, for a
  * payment, the index of the accrual it pays (or MATCH_NONE), and for an
  * accrual, ACCRUAL_PAID once it is paid.
@@ -101,7 +101,7 @@ typedef struct MatchCore
 
 extern void match_core_init(MatchCore *core, MemoryContext cxt);
 extern bool match_find_duplicate_id(const MatchRow *rows, int32 n,
-									int64 *dup);
+									int shift, int64 *dup);
 extern void match_sort_rows(MatchRow *rows, int32 n);
 extern int32 match_sort_group(MatchRow *pay, int32 npay,
 							  MatchRow *acc, int32 nacc);
@@ -196,6 +196,7 @@ extern void match_ids_expect(MatchIds *ids, int64 rows);
 extern int64 match_ids_add(MatchIds *ids, Datum value);
 extern void match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n);
 extern IdsRepeated match_ids_repeated(const MatchIds *ids);
+extern int	match_ids_shift(const MatchIds *ids);
 extern Datum match_ids_datum(const MatchIds *ids, int64 id);
 extern void match_ids_prefetch(const MatchIds *ids, int64 id, bool value);
 extern char *match_ids_text(const MatchIds *ids, int64 id);

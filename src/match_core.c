@@ -245,15 +245,35 @@ match_sort_group_amounts(MatchRow *pay, int64 *pay_amount, int32 npay,
 }
 
 /*
+ * The smallest id of the rows whose ids shifted right by shift equal
+ * *dup's: it replaces *dup.  Returns true.
+ */
+static bool
+smallest_of_class(const MatchRow *rows, int32 n, int shift, int64 *dup)
+{
+	int64		class = *dup >> shift;
+
+	for (int32 i = 0; i < n; i++)
+		if ((rows[i].id >> shift) == class && rows[i].id < *dup)
+			*dup = rows[i].id;
+	return true;
+}
+
+/*
  * Find an id that two of the rows share, in any order of the rows; true
- * and *dup set when there is one.  A few rows (an account's, typically)
- * are compared pairwise.  Otherwise, when the ids span less than 64 values
- * per row, a bitmap over their range finds it in linear time, and failing
- * that a sorted copy of the ids does.  Either way the scratch memory is at
- * most 8 bytes per row, freed before returning.
+ * and *dup set when there is one: the smallest such id, and of it the
+ * smallest row's id, so that the one reported does not depend on the
+ * order of rows.  Ids are compared shifted right by shift: ranked ids keep
+ * apart in their low bits values that their type calls equal (see
+ * match_ids_rank()).  A few rows (an
+ * account's, typically) are compared pairwise.  Otherwise, when the ids
+ * span less than 64 values per row, a bitmap over their range finds it in
+ * linear time, and failing that a sorted copy of the ids does.  Either
+ * way the scratch memory is at most 8 bytes per row, freed before
+ * returning.
  */
 bool
-match_find_duplicate_id(const MatchRow *rows, int32 n, int64 *dup)
+match_find_duplicate_id(const MatchRow *rows, int32 n, int shift, int64 *dup)
 {
 	int64		min,
 				max;
@@ -266,21 +286,22 @@ match_find_duplicate_id(const MatchRow *rows, int32 n, int64 *dup)
 		{
 			for (int32 j = 0; j < i; j++)
 			{
-				if (rows[i].id == rows[j].id)
+				if ((rows[i].id >> shift) == (rows[j].id >> shift) &&
+					(!found || (rows[i].id >> shift) < (*dup >> shift)))
 				{
 					*dup = rows[i].id;
-					return true;
+					found = true;
 				}
 			}
 		}
-		return false;
+		return found && smallest_of_class(rows, n, shift, dup);
 	}
 
-	min = max = rows[0].id;
+	min = max = rows[0].id >> shift;
 	for (int32 i = 1; i < n; i++)
 	{
-		min = Min(min, rows[i].id);
-		max = Max(max, rows[i].id);
+		min = Min(min, rows[i].id >> shift);
+		max = Max(max, rows[i].id >> shift);
 	}
 	range = (uint64) max - (uint64) min;
 
@@ -289,12 +310,13 @@ match_find_duplicate_id(const MatchRow *rows, int32 n, int64 *dup)
 		uint64	   *bits = palloc_extended((range / 64 + 1) * sizeof(uint64),
 										   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 
-		for (int32 i = 0; i < n && !found; i++)
+		for (int32 i = 0; i < n; i++)
 		{
-			uint64		bit = (uint64) rows[i].id - (uint64) min;
+			uint64		bit = (uint64) (rows[i].id >> shift) - (uint64) min;
 			uint64		mask = UINT64CONST(1) << (bit % 64);
 
-			if (bits[bit / 64] & mask)
+			if ((bits[bit / 64] & mask) &&
+				(!found || (rows[i].id >> shift) < (*dup >> shift)))
 			{
 				*dup = rows[i].id;
 				found = true;
@@ -312,7 +334,7 @@ match_find_duplicate_id(const MatchRow *rows, int32 n, int64 *dup)
 		sort_ids(ids, n);
 		for (int32 i = 1; i < n && !found; i++)
 		{
-			if (ids[i] == ids[i - 1])
+			if ((ids[i] >> shift) == (ids[i - 1] >> shift))
 			{
 				*dup = ids[i];
 				found = true;
@@ -320,7 +342,7 @@ match_find_duplicate_id(const MatchRow *rows, int32 n, int64 *dup)
 		}
 		pfree(ids);
 	}
-	return found;
+	return found && smallest_of_class(rows, n, shift, dup);
 }
 
 /*

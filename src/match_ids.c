@@ -166,6 +166,16 @@ match_ids_repeated(const MatchIds *ids)
 }
 
 /*
+ * How far right a row's id is shifted to compare ids as their type does
+ * (see match_ids_rank()): 0 for integer ids, kept as they are.
+ */
+int
+match_ids_shift(const MatchIds *ids)
+{
+	return ids->order == ID_INTEGER ? 0 : 32;
+}
+
+/*
  * Note how many rows the planner expects, so that the bitmap of integer
  * ids (see note_integer()) is not given up while the first rows are
  * spread over a range the rest fill.
@@ -288,8 +298,7 @@ match_ids_datum(const MatchIds *ids, int64 id)
 		case INT8OID:
 			return Int64GetDatum(id);
 	}
-	Assert(id >= 0 && id < ids->n);
-	return ids_value(ids, id);
+	return ids_value(ids, id & 0xffffffff);
 }
 
 /*
@@ -301,6 +310,7 @@ match_ids_datum(const MatchIds *ids, int64 id)
 void
 match_ids_prefetch(const MatchIds *ids, int64 id, bool value)
 {
+	id &= 0xffffffff;
 	if (ids->fixed)
 		compat_prefetch(ids->fixed + id * ids->typlen);
 	else if (ids->values && !value)

@@ -366,20 +366,71 @@ sort_items(MatchIds *ids, IdItem *items, int64 n)
 }
 
 /*
- * Give every row its id's rank (rows[i].id is its read position on entry,
- * as match_ids_add() returned it) and keep the distinct values in rank
- * order.  Equal ids get equal ranks, and make match_ids_repeated() say so.
- * Nothing to do for integer ids.
+ * Compare the stored images of two values (positions a and b): values
+ * their type calls equal may be spelled differently (numeric 1.0 and
+ * 1.00), and each row shows its own.
+ */
+static int
+compare_images(const MatchIds *ids, const IdItem *a, const IdItem *b)
+{
+	Datum		va = ids_value(ids, a->pos);
+	Datum		vb = ids_value(ids, b->pos);
+
+	if (ids->typbyval)
+		return va < vb ? -1 : va > vb ? 1 : 0;
+	if (ids->typlen > 0)
+		return memcmp(DatumGetPointer(va), DatumGetPointer(vb), ids->typlen);
+	if (ids->typlen == -1)
+	{
+		Size		la = VARSIZE(DatumGetPointer(va));
+		Size		lb = VARSIZE(DatumGetPointer(vb));
+		int			r = memcmp(DatumGetPointer(va), DatumGetPointer(vb),
+							   Min(la, lb));
+
+		return r != 0 ? r : (la > lb) - (la < lb);
+	}
+	return strcmp(DatumGetCString(va), DatumGetCString(vb));
+}
+
+#define ST_SORT sort_by_image
+#define ST_ELEMENT_TYPE IdItem
+#define ST_COMPARE_ARG_TYPE MatchIds
+#define ST_COMPARE(a, b, ids) compare_images(ids, a, b)
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/*
+ * Whether item k is of the class of item k - 1: equal in the type's order.
+ */
+static inline bool
+same_class(MatchIds *ids, const IdItem *items, int64 k, int from)
+{
+	if (from < 0)
+		return compare_abbreviated(&items[k], &items[k - 1], ids) == 0;
+	return items[k].key == items[k - 1].key &&
+		compare_values(ids, items[k].pos, items[k - 1].pos, from) == 0;
+}
+
+/*
+ * Give every row its id as ranked (rows[i].id is its read position on
+ * entry, as match_ids_add() returned it): the rank of its class, the ids
+ * its type calls equal, shifted left by 32 bits (see match_ids_shift()),
+ * then the number of its spelling among the distinct spellings in that
+ * order, in which the values are kept.  Rows of one class make
+ * match_ids_repeated() say so.  Nothing to do for integer ids.
  */
 void
 match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 {
 	MemoryContext old;
 	IdItem	   *items;
-	int32	   *rank_of;
+	int64	   *rank_of;
 	char	   *fixed = NULL;
 	Datum	   *values = NULL;
-	int64		rank = -1;
+	int64		class = -1;
+	int64		spelling = -1;
 	int			from;
 
 	if (ids->order == ID_INTEGER || n == 0)
@@ -391,39 +442,43 @@ match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 		items[i].pos = i;
 	from = sort_items(ids, items, n);
 
-	rank_of = palloc_extended(n * sizeof(int32), MCXT_ALLOC_HUGE);
+	rank_of = palloc_extended(n * sizeof(int64), MCXT_ALLOC_HUGE);
 	if (ids->fixed)
 		fixed = palloc_extended(n * ids->typlen, MCXT_ALLOC_HUGE);
 	else
 		values = palloc_extended(n * sizeof(Datum), MCXT_ALLOC_HUGE);
-	for (int64 k = 0; k < n; k++)
+	for (int64 k = 0; k < n;)
 	{
-		int64		pos = items[k].pos;
-		bool		same;
+		int64		end = k + 1;
 
-		if (k == 0)
-			same = false;
-		else if (from < 0)
-			same = compare_abbreviated(&items[k], &items[k - 1], ids) == 0;
-		else
-			same = items[k].key == items[k - 1].key &&
-				compare_values(ids, pos, items[k - 1].pos, from) == 0;
-		if (!same)
+		while (end < n && same_class(ids, items, end, from))
+			end++;
+		class++;
+		if (end - k > 1)
 		{
-			rank++;
-			if (fixed && ids->typlen == 16)
-				memcpy(fixed + rank * 16, ids->fixed + pos * 16, 16);
-			else if (fixed)
-				memcpy(fixed + rank * ids->typlen,
-					   ids->fixed + pos * ids->typlen, ids->typlen);
-			else
-				values[rank] = ids->values[pos];
-		}
-		else
 			ids->repeated = IDS_REPEATED;
-		rank_of[pos] = (int32) rank;
-		if ((k & 0xffff) == 0)
+			sort_by_image(items + k, end - k, ids);
+		}
+		for (int64 i = k; i < end; i++)
+		{
+			int64		pos = items[i].pos;
+
+			if (i == k || compare_images(ids, &items[i], &items[i - 1]) != 0)
+			{
+				spelling++;
+				if (fixed && ids->typlen == 16)
+					memcpy(fixed + spelling * 16, ids->fixed + pos * 16, 16);
+				else if (fixed)
+					memcpy(fixed + spelling * ids->typlen,
+						   ids->fixed + pos * ids->typlen, ids->typlen);
+				else
+					values[spelling] = ids->values[pos];
+			}
+			rank_of[pos] = (class << 32) | spelling;
+		}
+		if (((k ^ end) & ~INT64CONST(0xffff)) != 0)
 			CHECK_FOR_INTERRUPTS();
+		k = end;
 	}
 	pfree(items);
 	for (int64 i = 0; i < n; i++)
@@ -441,6 +496,6 @@ match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 		ids->values = values;
 	}
 	ids->cap = n;
-	ids->n = rank + 1;
+	ids->n = spelling + 1;
 	MemoryContextSwitchTo(old);
 }

@@ -411,7 +411,8 @@ check_ids(MatchInput *in, int side, const MatchGroup *group,
 
 	if (!in->check_ids[side] || group->key_isnull ||
 		match_ids_repeated(in->ids[side]) == IDS_DISTINCT ||
-		!match_find_duplicate_id(rows->rows, (int32) rows->n, &dup))
+		!match_find_duplicate_id(rows->rows, (int32) rows->n,
+								 match_ids_shift(in->ids[side]), &dup))
 		return;
 
 	id = match_ids_text(in->ids[side], dup);
