@@ -2,7 +2,6 @@
 -- (bench.loop_allocate in setup.sql), stopped after 120 s: at 100k + 100k
 -- it would run for about half an hour.  A stopped run returns 'stopped'
 -- instead of a row count, and its time is a lower bound of the loop's.
-SET max_parallel_workers_per_gather = 0;
 \ir measure_begin.sql
 SET statement_timeout = '120s';
 SELECT coalesce(bench.count_loop_allocate(:'pay', :'acc')::text, 'stopped') AS bench_out \gset

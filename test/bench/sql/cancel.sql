@@ -5,7 +5,6 @@
 -- psql variables: acc, pay, fn.  Run without ON_ERROR_STOP.
 -- The timeout is 100 ms: match_payments() takes about 0.3 s at 1M + 1M, so
 -- a longer one would often let the call finish first.
-SET max_parallel_workers_per_gather = 0;
 SET statement_timeout = '100ms';
 SELECT clock_timestamp() AS bench_t0 \gset
 SELECT count(*) AS bench_out FROM :fn(:'pay', :'acc') \gset

@@ -20,7 +20,7 @@ CREATE TEMP TABLE bench_sum_agg AS
 CREATE TEMP TABLE bench_doc_sql AS SELECT doc_summary FROM :doc_view;
 CREATE TEMP TABLE bench_doc_fn AS SELECT account_actions(doc) AS doc_summary FROM :doc;
 
--- the parallel contender, same settings as s_aggregate_parallel.sql
+-- the parallel contender, same settings as run.sh gives it ($parallel)
 SET max_parallel_workers_per_gather = 2;
 SET parallel_setup_cost = 0;
 -- Not 0: with free tuple transfer, PostgreSQL 18 gathers the joined rows

@@ -1,5 +1,4 @@
 -- m_month_first.sql: match_payments(), strategy 'month_first'.
-SET max_parallel_workers_per_gather = 0;
 \ir measure_begin.sql
 SELECT count(*) AS bench_out FROM match_payments(:'pay', :'acc', 'month_first') \gset
 \ir measure_end.sql

@@ -1,5 +1,5 @@
--- m_sequential.sql: match_payments(), strategy 'sequential'.
-SET max_parallel_workers_per_gather = 0;
+-- m_sequential.sql: match_payments(), strategy 'sequential'.  Settings
+-- come from run.sh (none: PostgreSQL's defaults, or a raised work_mem).
 \ir measure_begin.sql
 SELECT count(*) AS bench_out FROM match_payments(:'pay', :'acc', 'sequential') \gset
 \ir measure_end.sql

@@ -1,6 +1,5 @@
 -- s_floor.sql: the floor of action summaries: count(*) and max() per
 -- account number, over the same join as the other contenders.
-SET max_parallel_workers_per_gather = 0;
 \ir measure_begin.sql
 SELECT count(*) FILTER (WHERE n > 0 OR last IS NOT NULL) AS bench_out FROM (
 	SELECT c.number, count(*) AS n, max(a.created_at) AS last

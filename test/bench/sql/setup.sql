@@ -49,6 +49,10 @@ $$;
 
 -- One row per measured run.
 CREATE TABLE IF NOT EXISTS bench.result (
+	grp text NOT NULL,				-- 'defaults' or the raised setting of the
+									-- second section ('work_mem=256MB')
+	settings text NOT NULL,			-- every setting the run changed from
+									-- PostgreSQL's defaults, or 'defaults'
 	section text NOT NULL,			-- matching, summary, documents, types
 	contender text NOT NULL,
 	ord int NOT NULL,				-- position of the contender in the table
@@ -64,6 +68,22 @@ CREATE TABLE IF NOT EXISTS bench.result (
 	result bigint					-- what it returned; NULL when it was
 									-- stopped at its time limit, secs then
 									-- being the time until it stopped
+);
+
+-- Contenders not run, and why (a function or setting the installed
+-- accmatch does not have, no language collation).
+CREATE TABLE IF NOT EXISTS bench.skipped (
+	grp text NOT NULL,
+	contender text NOT NULL,
+	size text NOT NULL,
+	n bigint NOT NULL,
+	reason text NOT NULL
+);
+
+-- What the installed accmatch offers, for contenders that need a newer one.
+CREATE TABLE IF NOT EXISTS bench.feature (
+	name text PRIMARY KEY,			-- a function or setting
+	present bool NOT NULL
 );
 
 -- The statement_timeout test, one row per size it ran at.

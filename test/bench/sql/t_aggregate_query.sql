@@ -1,6 +1,5 @@
 -- t_aggregate_query.sql: the measured query of t_desc.sql and t_asc.sql,
 -- one action_summary() over n distinct types given from :first to :last.
-SET max_parallel_workers_per_gather = 0;
 \ir measure_begin.sql
 SELECT jsonb_array_length(action_summary('t' || to_char(g, 'FM0000000'), now()))
 	AS bench_out

@@ -1,6 +1,5 @@
 -- t_group_by.sql: the floor of one summary over n distinct types: plain SQL
 -- GROUP BY type with count and max, over the types in descending order.
-SET max_parallel_workers_per_gather = 0;
 \ir measure_begin.sql
 SELECT count(*) AS bench_out FROM (
 	SELECT 't' || to_char(g, 'FM0000000') AS type, count(*), max(now())
