@@ -1,7 +1,7 @@
 -- gen_ledger.sql: a ledger and changed payments, for
 -- allocation_corrections().  The ledger holds the rows of one full
--- allocate_payments() run over :pay and :acc, with the columns of the
--- README's nightly ledger (payment_id, accrual_id, amount, matched_by).
+-- allocate_payments() run over :pay and :acc, with its five columns, as
+-- the README's ledger has them, and the time each row was booked.
 -- :cpay is :pay with 1% of the payments changed, drawn from the seed:
 -- 0.6% get a new amount, 0.2% are deleted, and 0.2% as many new payments
 -- are added back-dated (dated anywhere in the five years, as if booked
@@ -13,9 +13,10 @@ SET max_parallel_workers_per_gather = 0;
 DROP TABLE IF EXISTS :ledger, :cpay;
 
 CREATE TABLE :ledger (payment_id bigint, accrual_id bigint, amount numeric(12,2),
-					  matched_by text);
-INSERT INTO :ledger
-SELECT payment_id, accrual_id, amount, matched_by FROM allocate_payments(:'pay', :'acc');
+					  matched_by text, partition_key text,
+					  booked_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO :ledger (payment_id, accrual_id, amount, matched_by, partition_key)
+SELECT * FROM allocate_payments(:'pay', :'acc');
 
 CREATE TABLE :cpay AS
 SELECT id, date, month, account_id, amount FROM (
