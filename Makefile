@@ -38,6 +38,11 @@ REGRESS_OUTPUTDIR ?= .
 # (PGXS passes --inputdir=$(srcdir), so the tests are found from a build
 # directory too)
 REGRESS_OPTS = --outputdir=$(REGRESS_OUTPUTDIR) --load-extension=accmatch
+# isolation tests (pg_isolation_regress): specs and expected output in
+# test/isolation/, results in output_iso/ under REGRESS_OUTPUTDIR
+ISOLATION = corrections
+ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation \
+	--outputdir=$(REGRESS_OUTPUTDIR)/output_iso --load-extension=accmatch
 
 # Server headers are system headers: -Wextra then speaks of our code only.
 PG_CPPFLAGS = -isystem $(includedir_server)

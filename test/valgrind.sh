@@ -6,8 +6,8 @@
 # user when run as root), its postmaster started under
 #   valgrind --tool=memcheck --trace-children=yes --track-origins=yes
 # (every backend and worker is a fork of it, so all of them are checked),
-# and then run against it: `make installcheck` (every REGRESS test of the
-# Makefile) and the pgTAP files listed in $PGTAP_TESTS (by default
+# and then run against it: `make installcheck` (every REGRESS test and
+# ISOLATION spec of the Makefile) and the pgTAP files listed in $PGTAP_TESTS (by default
 # test/security.sql and test/fuzz_documents.sql: every code path of the
 # functions, and 10,000 malformed documents; PGTAP_TESTS= runs none, and
 # PGTAP_TESTS="test/match.sql ..." any others, though a file that takes
@@ -115,7 +115,8 @@ echo "valgrind: make installcheck"
 if ! make -s installcheck PG_CONFIG="$PG_CONFIG" \
 	REGRESS_OUTPUTDIR="$tmp/regress" \
 	${VALGRIND_REGRESS:+REGRESS="$VALGRIND_REGRESS"}; then
-	cat "$tmp/regress/regression.diffs" || true
+	cat "$tmp/regress/regression.diffs" \
+		"$tmp/regress/output_iso/regression.diffs" 2>/dev/null || true
 	tests_failed=1
 fi
 
