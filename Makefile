@@ -40,12 +40,17 @@ EXTENSION = accmatch
 DATA = accmatch--1.0.sql accmatch--1.0--1.1.sql accmatch--1.1.sql \
 	accmatch--1.1--1.2.sql accmatch--1.2.sql
 
-REGRESS = setup upgrade match_rules match_errors match_types match_ids match_partition allocate_rules allocate_errors summary summary_state summary_rollup documents summary_parallel cleanup
+REGRESS = setup upgrade match_rules match_errors match_types match_ids match_partition allocate_rules allocate_errors corrections summary summary_state summary_rollup documents summary_parallel cleanup
 # results/ goes under REGRESS_OUTPUTDIR (test/valgrind.sh points it elsewhere)
 REGRESS_OUTPUTDIR ?= .
 # (PGXS passes --inputdir=$(srcdir), so the tests are found from a build
 # directory too)
 REGRESS_OPTS = --outputdir=$(REGRESS_OUTPUTDIR) --load-extension=accmatch
+# isolation tests (pg_isolation_regress): specs and expected output in
+# test/isolation/, results in output_iso/ under REGRESS_OUTPUTDIR
+ISOLATION = corrections
+ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation \
+	--outputdir=$(REGRESS_OUTPUTDIR)/output_iso --load-extension=accmatch
 
 # Server headers are system headers: -Wextra then speaks of our code only.
 PG_CPPFLAGS = -isystem $(includedir_server)

@@ -164,8 +164,28 @@ run_id(Corrections *c, const MatchIds *ids, int64 id)
 }
 
 /*
- * Compare two ledger entries' accruals (NULL last), then kinds: the order
- * of a payment's reversing rows.
+ * Compare two kinds by their matched_by text, NULL last.
+ */
+static int
+compare_kinds(Corrections *c, int32 a, int32 b)
+{
+	const char *ta;
+	const char *tb;
+
+	if (a == b)
+		return 0;
+	if (a == RESULT_NO_ACCRUAL || b == RESULT_NO_ACCRUAL)
+		return a == RESULT_NO_ACCRUAL ? 1 : -1;
+	ta = a == RESULT_BY_MONTH ? "month" : a == RESULT_BY_OLDEST ? "oldest" :
+		c->ledger->kinds[a - LEDGER_OTHER];
+	tb = b == RESULT_BY_MONTH ? "month" : b == RESULT_BY_OLDEST ? "oldest" :
+		c->ledger->kinds[b - LEDGER_OTHER];
+	return strcmp(ta, tb);
+}
+
+/*
+ * Compare two ledger entries' accruals (NULL last), then kinds (their
+ * text, NULL last): the order of a payment's reversing rows.
  */
 static int
 compare_entries(Corrections *c, const LedgerEntry *a, const LedgerEntry *b)
@@ -186,7 +206,7 @@ compare_entries(Corrections *c, const LedgerEntry *a, const LedgerEntry *b)
 	}
 	if (r != 0)
 		return r;
-	return (a->kind > b->kind) - (a->kind < b->kind);
+	return compare_kinds(c, a->kind, b->kind);
 }
 
 /*
@@ -291,7 +311,8 @@ flush_payment(Corrections *c)
 			pg_sub_s64_overflow(diff, at_scale(c->sums[row->sum].amount,
 											   ledger->scale, scale), &diff))
 			at_scale(PG_INT64_MIN, 0, 1);
-		if (diff == 0)
+		/* a group the ledger lacks is booked, even at 0 (credit of 0) */
+		if (diff == 0 && row->sum >= 0)
 			continue;
 		put_row(c, pay,
 				row->acc ? run_id(c, g->acc_ids, row->acc->id) : (Datum) 0,

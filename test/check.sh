@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # check.sh: install what is needed, build, and run every test of accmatch
 # against throwaway clusters: PL/Proxy sharding, the benchmark's smoke run,
-# then in one cluster the pg_regress suite, the concurrency run and the
-# pgTAP suite.  Exits non-zero when any test fails.  Safe to run again.
+# then in one cluster the pg_regress suite and the isolation specs (make
+# installcheck), the concurrency run and the pgTAP suite.  Exits non-zero
+# when any test fails.  Safe to run again.
 #
 # CONCURRENCY_DURATION (seconds, default 60) sets the length of the pgbench
 # run.
@@ -46,7 +47,7 @@ trap 'rm -f "$prove_log"' EXIT
 export PROVE_LOG=$prove_log
 pg_virtualenv -t -v "$PG_MAJOR" -o 'log_min_messages=warning' bash -euo pipefail -c '
 	if ! make -s installcheck; then
-		cat regression.diffs
+		cat regression.diffs output_iso/regression.diffs 2>/dev/null
 		exit 1
 	fi
 	bash test/dump_restore.sh

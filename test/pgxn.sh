@@ -58,7 +58,7 @@ echo "pgxn: built and installed from $zip; pg_regress suite against PostgreSQL $
 # shellcheck disable=SC2016 # expanded by the inner shell
 pg_virtualenv -t -v "$major" -o log_min_messages=warning bash -c '
 	if ! make -s PG_CONFIG="$1" installcheck; then
-		cat regression.diffs
+		cat regression.diffs output_iso/regression.diffs 2>/dev/null
 		exit 1
 	fi
 ' pg_virtualenv "$PG_CONFIG"

@@ -6,12 +6,12 @@
 # user when run as root), its postmaster started under
 #   valgrind --tool=memcheck --trace-children=yes --track-origins=yes
 # (every backend and worker is a fork of it, so all of them are checked),
-# and then run against it: `make installcheck` (every REGRESS test of the
-# Makefile) and the pgTAP files listed in $PGTAP_TESTS (by default
-# test/security.sql, test/fuzz_documents.sql and test/summary_state.sql:
-# every code path of the functions, 10,000 malformed documents, and random
-# action summary states through text, binary COPY and merges;
-# PGTAP_TESTS= runs none, and
+# and then run against it: `make installcheck` (every REGRESS test and
+# ISOLATION spec of the Makefile) and the pgTAP files listed in
+# $PGTAP_TESTS (by default test/security.sql, test/fuzz_documents.sql and
+# test/summary_state.sql: every code path of the functions, 10,000
+# malformed documents, and random action summary states through text,
+# binary COPY and merges; PGTAP_TESTS= runs none, and
 # PGTAP_TESTS="test/match.sql ..." any others, though a file that takes
 # 20 s on its own takes 10 to 20 minutes here; test/cancel.sql's timings
 # mean nothing under valgrind).  The server is stopped and the
@@ -117,7 +117,8 @@ echo "valgrind: make installcheck"
 if ! make -s installcheck PG_CONFIG="$PG_CONFIG" \
 	REGRESS_OUTPUTDIR="$tmp/regress" \
 	${VALGRIND_REGRESS:+REGRESS="$VALGRIND_REGRESS"}; then
-	cat "$tmp/regress/regression.diffs" || true
+	cat "$tmp/regress/regression.diffs" \
+		"$tmp/regress/output_iso/regression.diffs" 2>/dev/null || true
 	tests_failed=1
 fi
 
