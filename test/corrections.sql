@@ -211,7 +211,7 @@ $$;
 -- run rows in the run's order; then the reversals of the groups of
 -- payments the run does not have, by partition_key (NULL last),
 -- payment_id, accrual_id, matched_by.  Groups already summing right give
--- no row.
+-- no row; a group of the run the ledger lacks gives one, even of 0.
 CREATE FUNCTION pg_temp.expected()
 RETURNS TABLE (ord bigint, payment_id bigint, accrual_id bigint, amount numeric,
 			   matched_by text, partition_key text)
@@ -240,7 +240,7 @@ LANGUAGE sql AS $$
 		FROM rg JOIN rp ON rp.k IS NOT DISTINCT FROM rg.k AND rp.p = rg.p
 		LEFT JOIN lg ON lg.k IS NOT DISTINCT FROM rg.k AND lg.p = rg.p
 			AND lg.a IS NOT DISTINCT FROM rg.a AND lg.m IS NOT DISTINCT FROM rg.m
-		WHERE rg.s <> coalesce(lg.s, 0)
+		WHERE rg.s <> coalesce(lg.s, 0) OR lg.p IS NULL
 		UNION ALL
 		-- reversals of the payments the run does not have
 		SELECT 2, NULL, 0, NULL, lg.k, lg.p, lg.a, lg.m, -lg.s
