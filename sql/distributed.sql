@@ -94,6 +94,19 @@ SELECT try($$SELECT * FROM match_payments_account(1, 'acct_payment', 'acct_accru
 SELECT try($$SELECT * FROM allocate_payments_account(1, 'acct_payment', 'acct_accrual',
 	partition_by => 'account_id', amount_column => 'price')$$);
 
+-- A function planted first in search_path under the name of the one these
+-- call changes nothing: they call accmatch's own, through its schema.
+CREATE SCHEMA planted;
+CREATE FUNCTION planted.match_payments(text, text, text, text,
+	OUT payment_id bigint, OUT accrual_id bigint, OUT matched_by text,
+	OUT partition_key text)
+RETURNS SETOF record LANGUAGE sql AS $$ SELECT 0::bigint, 0::bigint, 'planted', 'planted' $$;
+SET search_path = planted, public;
+SELECT count(*) AS rows, count(*) FILTER (WHERE matched_by = 'planted') AS planted
+FROM match_payments_account(2, 'acct_payment', 'acct_accrual', partition_by => 'account_id');
+RESET search_path;
+DROP SCHEMA planted CASCADE;
+
 -- accmatch_shard_rows(): the result columns, which unpack to the rows of
 -- the function it ran ...
 SELECT left(accmatch_shard_rows('match_payments', 'public.acct_payment',
