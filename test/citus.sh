@@ -72,28 +72,7 @@ fi
 
 # ---- from source: build Citus into its root and run this script there ----
 if [ "$CITUS_KIND" != installed ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "citus.sh: building Citus from $CITUS_PATH needs root (debootstrap," \
-			"chroot); or set CITUS_SOURCE to an installed Citus's pg_config" >&2
-		exit 2
-	fi
-	commit=$(git -C "$repo" rev-parse HEAD)
-	if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no)" ]; then
-		echo "citus.sh: uncommitted changes are not tested; testing $commit" >&2
-	fi
-	t=$SECONDS
-	root=$(citus_root_prepare)
-	echo "citus.sh: Citus ($CITUS_KIND $CITUS_PATH) ready in $root in $((SECONDS - t)) s"
-	trap 'debroot_umount "$root"' EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	debroot_mount "$root"
-	rm -rf --one-file-system "$root/root/accmatch"
-	git clone -q --no-hardlinks "$repo" "$root/root/accmatch"
-	git -C "$root/root/accmatch" checkout -q --detach "$commit"
-	debroot_run "$root" env NACCOUNTS="$NACCOUNTS" NBIG="$NBIG" SEED="$SEED" \
-		CITUS_SOURCE="/usr/lib/postgresql/$CITUS_PG_MAJOR/bin/pg_config" \
-		bash /root/accmatch/test/citus.sh
+	citus_run_in_root "$repo" test/citus.sh NACCOUNTS="$NACCOUNTS" NBIG="$NBIG" SEED="$SEED"
 	echo "citus.sh: done in $((SECONDS - started)) s"
 	exit 0
 fi

@@ -15,6 +15,9 @@
 #                           $(debroot_path trixie-citus), PostgreSQL 17 of
 #                           Debian 13, unless that root already holds a
 #                           build of the same source; prints the root
+#   citus_run_in_root REPO SCRIPT [NAME=VALUE...]
+#                           run REPO's committed SCRIPT in that root,
+#                           against its Citus (CITUS_SOURCE set there)
 #   citus_cluster_start DIR PG_CONFIG NWORKERS [SETTING...]
 #                           initdb and start a coordinator and NWORKERS
 #                           workers under DIR (sockets in DIR, each node
@@ -191,6 +194,39 @@ citus_root_prepare() {
 		echo "citus: built in $((SECONDS - t)) s (log: $root.build.log)" >&2
 	) 9>"$root.build-lock" || return 1
 	echo "$root"
+}
+
+# Build Citus into its root (or reuse it), put a git clone of REPO's
+# committed HEAD at /root/accmatch there, and run bash
+# /root/accmatch/SCRIPT in the root with CITUS_SOURCE set to the root's
+# pg_config and the given NAME=VALUE variables (nothing else of this
+# environment); the root is unmounted afterwards.  Needs root.
+citus_run_in_root() {
+	local repo=$1 script=$2 commit root t=$SECONDS
+	shift 2
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "citus: building Citus from $CITUS_PATH needs root (debootstrap," \
+			"chroot); or set CITUS_SOURCE to an installed Citus's pg_config" >&2
+		return 2
+	fi
+	commit=$(git -C "$repo" rev-parse HEAD) || return 1
+	if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no)" ]; then
+		echo "citus: uncommitted changes are not tested; testing $commit" >&2
+	fi
+	root=$(citus_root_prepare) || return 1
+	echo "citus: Citus ($CITUS_KIND $CITUS_PATH) ready in $root in $((SECONDS - t)) s"
+	(
+		trap 'debroot_umount "$root"' EXIT
+		trap 'exit 130' INT
+		trap 'exit 143' TERM
+		debroot_mount "$root" || exit 1
+		rm -rf --one-file-system "$root/root/accmatch" || exit 1
+		git clone -q --no-hardlinks "$repo" "$root/root/accmatch" || exit 1
+		git -C "$root/root/accmatch" checkout -q --detach "$commit" || exit 1
+		debroot_run "$root" env "$@" \
+			CITUS_SOURCE="/usr/lib/postgresql/$CITUS_PG_MAJOR/bin/pg_config" \
+			bash "/root/accmatch/$script"
+	)
 }
 
 # initdb refuses to run as root: then the servers run as postgres.
