@@ -17,7 +17,7 @@
 #                    called on the coordinator over the distributed tables
 #                    (Citus brings it every row);
 #   2 workers:       the same after worker2 is added and the shards
-#                    rebalanced, 16 on each.
+#                    rebalanced (rebalance_table_shards(), by size).
 # Both strategies for the distributed functions, 'sequential' for the
 # rest.  Memory is the coordinator backend's own: the growth of its peak
 # resident memory (VmHWM) during the call, after it has touched every
@@ -139,6 +139,25 @@ for fn in match allocate; do
 		fi
 		echo "checked: ${fn}_payments_distributed $strategy = one node ($n_one rows)"
 	done
+done
+
+# what crosses the network: the shards' results, as the workers send them
+for fn in match allocate; do
+	out=$(q -F' ' <<-EOF
+		SELECT sum(length(result)), sum(cardinality(substr(result, 2)::text[]))
+		FROM run_command_on_colocated_placements('payment', 'accrual',
+			\$\$SELECT accmatch_shard_rows('${fn}_payments', 'public.' || %L,
+				'public.' || %L, 'sequential', 'account_id', 'amount')\$\$);
+		SELECT count(*) FROM ${fn}_payments('bench.payment', 'bench.accrual',
+			'sequential', 'account_id');
+	EOF
+	)
+	{
+		read -r bytes _
+		read -r rows
+	} <<<"$out"
+	echo "network: ${fn}_payments_distributed sequential sends" \
+		"$(awk -v b="$bytes" -v r="$rows" 'BEGIN { printf "%.1f MB, %.1f bytes a row", b / 1048576, b / r }')"
 done
 
 # measure CONFIG ORD CONTENDER REP QUERY: one run on a fresh connection
