@@ -123,18 +123,121 @@ COMMENT ON FUNCTION allocate_payments(text, text, text, text, text) IS
  * for them.
  */
 
--- On the node that holds them: match_payments() or allocate_payments()
--- over one shard of each table.  The rows come back as one text value,
--- 'R' and an array of one array per result column, or 'E' and a JSON
--- object with the error's SQLSTATE, message, detail and hint, so that
--- the caller can raise the error as it was raised here.
-CREATE FUNCTION accmatch_shard_rows(
-	function_name text,
-	payments text,
-	accruals text,
+-- On a worker, inside the query of one shard: match_payments() over the
+-- shard of each table that holds the account (any account of the shard:
+-- every account of it is matched).  Both shards must be on this node;
+-- called anywhere else, it refuses rather than read something else.
+CREATE FUNCTION accmatch_shard_match(
+	payments regclass,
+	accruals regclass,
+	account anyelement,
+	strategy text,
+	partition_by text)
+RETURNS TABLE (
+	payment_id bigint,
+	accrual_id bigint,
+	matched_by text,
+	partition_key text)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+ROWS 1000
+AS $$
+DECLARE
+	ext text := (SELECT n.nspname FROM pg_extension e
+				 JOIN pg_namespace n ON n.oid = e.extnamespace
+				 WHERE e.extname = 'accmatch');
+	shards text[];
+BEGIN
+	EXECUTE format('SELECT %I.accmatch_local_shards($1, $2, $3)', ext)
+		INTO shards USING payments, accruals, account;
+	RETURN QUERY EXECUTE format('SELECT * FROM %I.match_payments(%L, %L, $1, $2)',
+		ext, shards[1], shards[2]) USING strategy, partition_by;
+END
+$$;
+
+COMMENT ON FUNCTION accmatch_shard_match(regclass, regclass, anyelement, text, text) IS
+'internal: match_payments over the shards of both tables that hold the account, on the worker that holds them';
+
+CREATE FUNCTION accmatch_shard_allocate(
+	payments regclass,
+	accruals regclass,
+	account anyelement,
 	strategy text,
 	partition_by text,
 	amount_column text)
+RETURNS TABLE (
+	payment_id bigint,
+	accrual_id bigint,
+	amount numeric,
+	matched_by text,
+	partition_key text)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+ROWS 1000
+AS $$
+DECLARE
+	ext text := (SELECT n.nspname FROM pg_extension e
+				 JOIN pg_namespace n ON n.oid = e.extnamespace
+				 WHERE e.extname = 'accmatch');
+	shards text[];
+BEGIN
+	EXECUTE format('SELECT %I.accmatch_local_shards($1, $2, $3)', ext)
+		INTO shards USING payments, accruals, account;
+	RETURN QUERY EXECUTE format('SELECT * FROM %I.allocate_payments(%L, %L, $1, $2, $3)',
+		ext, shards[1], shards[2]) USING strategy, partition_by, amount_column;
+END
+$$;
+
+COMMENT ON FUNCTION accmatch_shard_allocate(regclass, regclass, anyelement, text, text, text) IS
+'internal: allocate_payments over the shards of both tables that hold the account, on the worker that holds them';
+
+-- The qualified names of the shards of both tables that hold the account,
+-- from Citus's metadata (which every node has); an error unless both are
+-- tables of this node.
+CREATE FUNCTION accmatch_local_shards(
+	payments regclass,
+	accruals regclass,
+	account anyelement)
+RETURNS text[]
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	shards text[];
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+		RAISE EXCEPTION USING ERRCODE = '0A000',
+			MESSAGE = 'the shard functions need Citus',
+			DETAIL = 'The citus extension is not installed in this database.';
+	END IF;
+	EXECUTE $q$
+		SELECT ARRAY[
+			pg_catalog.shard_name($1, pg_catalog.get_shard_id_for_distribution_column($1, $3), false),
+			pg_catalog.shard_name($2, pg_catalog.get_shard_id_for_distribution_column($2, $3), false)]$q$
+		INTO shards USING payments, accruals, account;
+	IF to_regclass(shards[1]) IS NULL OR to_regclass(shards[2]) IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = '55000',
+			MESSAGE = format('shards %s and %s are not on this node', shards[1], shards[2]),
+			DETAIL = 'The shard functions run in the query of a shard, on the worker that holds it.',
+			HINT = 'Call match_payments_distributed() or allocate_payments_distributed() on the coordinator.';
+	END IF;
+	RETURN shards;
+END
+$$;
+
+COMMENT ON FUNCTION accmatch_local_shards(regclass, regclass, anyelement) IS
+'internal: the qualified names of the shards of two co-located Citus tables that hold an account, checked to be on this node';
+
+-- On the Citus coordinator: check the tables, and return the query whose
+-- task on each shard of the payments table runs fn over that shard and
+-- its co-located accrual shard: one payment row of the shard, sampled
+-- with tsm_system_rows, carries the call, so that each shard that has
+-- payments is matched once (a shard without payments has no result rows).
+CREATE FUNCTION accmatch_distributed_query(
+	fn text,
+	payments regclass,
+	accruals regclass,
+	partition_by text)
 RETURNS text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -143,81 +246,19 @@ DECLARE
 	ext text := (SELECT n.nspname FROM pg_extension e
 				 JOIN pg_namespace n ON n.oid = e.extnamespace
 				 WHERE e.extname = 'accmatch');
-	columns text[];
-	state text;
-	message text;
-	detail text;
-	hint text;
-BEGIN
-	IF function_name = 'match_payments' THEN
-		EXECUTE format($q$
-			SELECT ARRAY[coalesce(array_agg(r.payment_id), '{}')::text,
-						 coalesce(array_agg(r.accrual_id), '{}')::text,
-						 coalesce(array_agg(r.matched_by), '{}')::text,
-						 coalesce(array_agg(r.partition_key), '{}')::text]
-			FROM %I.match_payments(%L, %L, %L, %L) AS r$q$,
-			ext, payments, accruals, strategy, partition_by) INTO columns;
-	ELSIF function_name = 'allocate_payments' THEN
-		EXECUTE format($q$
-			SELECT ARRAY[coalesce(array_agg(r.payment_id), '{}')::text,
-						 coalesce(array_agg(r.accrual_id), '{}')::text,
-						 coalesce(array_agg(r.amount), '{}')::text,
-						 coalesce(array_agg(r.matched_by), '{}')::text,
-						 coalesce(array_agg(r.partition_key), '{}')::text]
-			FROM %I.allocate_payments(%L, %L, %L, %L, %L) AS r$q$,
-			ext, payments, accruals, strategy, partition_by, amount_column) INTO columns;
-	ELSE
-		RAISE EXCEPTION USING ERRCODE = '22023',
-			MESSAGE = format('unknown function %L', function_name),
-			HINT = 'Use match_payments or allocate_payments.';
-	END IF;
-	RETURN 'R' || columns::text;
-EXCEPTION WHEN OTHERS OR query_canceled THEN
-	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-		detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-	RETURN 'E' || json_build_object('sqlstate', state, 'message', message,
-		'detail', nullif(detail, ''), 'hint', nullif(hint, ''))::text;
-END
-$$;
-
-COMMENT ON FUNCTION accmatch_shard_rows(text, text, text, text, text, text) IS
-'internal: match_payments or allocate_payments over one shard of each table, on the node that holds them, as one text value';
-
--- On the Citus coordinator: check that both tables are hash-distributed,
--- co-located and distributed by partition_by, then run
--- accmatch_shard_rows() on every co-located pair of shards at once
--- (run_command_on_colocated_placements), and return each pair's result
--- columns, or raise the first error a pair returned.
-CREATE FUNCTION accmatch_distributed_rows(
-	function_name text,
-	payments regclass,
-	accruals regclass,
-	strategy text,
-	partition_by text,
-	amount_column text)
-RETURNS SETOF text[]
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	ext text := (SELECT n.nspname FROM pg_extension e
+	tsm text := (SELECT n.nspname FROM pg_extension e
 				 JOIN pg_namespace n ON n.oid = e.extnamespace
-				 WHERE e.extname = 'accmatch');
+				 WHERE e.extname = 'tsm_system_rows');
+	public_name text := CASE fn WHEN 'accmatch_shard_match' THEN 'match_payments'
+		ELSE 'allocate_payments' END;
 	pay record;
 	acc record;
-	command text;
-	shard record;
-	failure json;
-	location text;
-	shards bigint[];
-	replicated boolean;
-	done bigint[] := '{}';
 BEGIN
 	IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
 		RAISE EXCEPTION USING ERRCODE = '0A000',
-			MESSAGE = format('%s_distributed() needs Citus', function_name),
+			MESSAGE = format('%s_distributed() needs Citus', public_name),
 			DETAIL = 'The citus extension is not installed in this database.',
-			HINT = format('On a single server, call %s().', function_name);
+			HINT = format('On a single server, call %s().', public_name);
 	END IF;
 	IF payments IS NULL OR accruals IS NULL THEN
 		RAISE EXCEPTION USING ERRCODE = '22004',
@@ -226,42 +267,38 @@ BEGIN
 
 	-- the distribution of each table, from Citus's catalog
 	EXECUTE $q$
-		SELECT p.partmethod, p.colocationid, n.nspname AS schema,
+		SELECT p.colocationid,
 			CASE WHEN p.partmethod = 'h'
 				THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END AS col
 		FROM pg_catalog.pg_dist_partition p
-		JOIN pg_class c ON c.oid = p.logicalrelid
-		JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE p.logicalrelid = $1$q$ INTO pay USING payments;
 	EXECUTE $q$
-		SELECT p.partmethod, p.colocationid, n.nspname AS schema,
+		SELECT p.colocationid,
 			CASE WHEN p.partmethod = 'h'
 				THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END AS col
 		FROM pg_catalog.pg_dist_partition p
-		JOIN pg_class c ON c.oid = p.logicalrelid
-		JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE p.logicalrelid = $1$q$ INTO acc USING accruals;
 	IF pay.col IS NULL OR acc.col IS NULL THEN
 		RAISE EXCEPTION USING ERRCODE = '0A000',
 			MESSAGE = format('%s is not a hash-distributed table',
 				CASE WHEN pay.col IS NULL THEN payments ELSE accruals END),
 			DETAIL = format('%s_distributed() works on the shards of tables distributed by their partition_by column.',
-				function_name),
-			HINT = format('Distribute it with create_distributed_table(), or call %s().', function_name);
+				public_name),
+			HINT = format('Distribute it with create_distributed_table(), or call %s().', public_name);
 	END IF;
 	IF partition_by IS NULL THEN
 		RAISE EXCEPTION USING ERRCODE = '22004',
 			MESSAGE = 'partition_by must not be NULL',
 			DETAIL = 'Without partition_by, a payment may pay an accrual of any shard.',
 			HINT = format('Pass partition_by => %L, the distribution column, or call %s(), which reads every row through this node.',
-				pay.col, function_name);
+				pay.col, public_name);
 	END IF;
 	IF partition_by <> pay.col OR partition_by <> acc.col THEN
 		RAISE EXCEPTION USING ERRCODE = '22023',
 			MESSAGE = format('partition_by %L is not the distribution column of both tables', partition_by),
 			DETAIL = format('%s is distributed by %I, %s by %I.', payments, pay.col, accruals, acc.col),
 			HINT = format('Pass the distribution column, or call %s(), which reads every row through this node.',
-				function_name);
+				public_name);
 	END IF;
 	IF pay.colocationid <> acc.colocationid THEN
 		RAISE EXCEPTION USING ERRCODE = '0A000',
@@ -269,72 +306,22 @@ BEGIN
 			DETAIL = 'An account''s payments and accruals must be in shards on the same node.',
 			HINT = format('Distribute %s with colocate_with => %L.', accruals, payments::text);
 	END IF;
-
-	-- Every shard once: with replicated shards, a pair would run (and
-	-- its rows come back) once per placement.
-	EXECUTE $q$
-		SELECT array_agg(s.shardid ORDER BY s.shardid),
-			bool_or((SELECT count(*) FROM pg_catalog.pg_dist_placement p
-					 WHERE p.shardid = s.shardid) > 1)
-		FROM pg_catalog.pg_dist_shard s
-		WHERE s.logicalrelid = $1$q$ INTO shards, replicated USING payments;
-	IF replicated THEN
+	IF tsm IS NULL THEN
 		RAISE EXCEPTION USING ERRCODE = '0A000',
-			MESSAGE = format('%s has replicated shards', payments),
-			DETAIL = format('%s_distributed() runs each pair of shards once, on the node that holds it.',
-				function_name);
+			MESSAGE = format('%s_distributed() needs the tsm_system_rows extension', public_name),
+			DETAIL = 'It picks one payment row of each shard to carry the shard''s call.',
+			HINT = 'CREATE EXTENSION tsm_system_rows (it comes with PostgreSQL).';
 	END IF;
 
-	-- The command for each pair of shards.  run_command_on_colocated_placements()
-	-- puts the two shard names into it with format(), so every other % is
-	-- doubled; a shard of a table in public comes unqualified, and is
-	-- qualified here, so that the worker's search_path does not matter.
-	command := format('SELECT %s.accmatch_shard_rows(%s, %s, %s, %s, %s, %s)',
-		replace(quote_ident(ext), '%', '%%'),
-		replace(quote_literal(function_name), '%', '%%'),
-		CASE WHEN pay.schema = 'public' THEN '''public.'' || %L' ELSE '%L' END,
-		CASE WHEN acc.schema = 'public' THEN '''public.'' || %L' ELSE '%L' END,
-		replace(quote_nullable(strategy), '%', '%%'),
-		replace(quote_nullable(partition_by), '%', '%%'),
-		replace(quote_nullable(amount_column), '%', '%%'));
-
-	FOR shard IN
-		SELECT * FROM pg_catalog.run_command_on_colocated_placements(payments, accruals, command)
-	LOOP
-		location := format('shards %s and %s on node %s:%s',
-			shard.shardid1, shard.shardid2, shard.nodename, shard.nodeport);
-		IF NOT shard.success THEN
-			RAISE EXCEPTION USING ERRCODE = '08000',
-				MESSAGE = format('%s_distributed() failed on %s', function_name, location),
-				DETAIL = shard.result;
-		ELSIF left(shard.result, 1) = 'E' THEN
-			failure := substr(shard.result, 2)::json;
-			IF failure ->> 'hint' IS NULL THEN
-				RAISE EXCEPTION USING ERRCODE = failure ->> 'sqlstate',
-					MESSAGE = failure ->> 'message',
-					DETAIL = concat_ws(' ', failure ->> 'detail', format('(raised on %s)', location));
-			ELSE
-				RAISE EXCEPTION USING ERRCODE = failure ->> 'sqlstate',
-					MESSAGE = failure ->> 'message',
-					DETAIL = concat_ws(' ', failure ->> 'detail', format('(raised on %s)', location)),
-					HINT = failure ->> 'hint';
-			END IF;
-		END IF;
-		RETURN NEXT substr(shard.result, 2)::text[];
-		done := done || shard.shardid1;
-	END LOOP;
-	-- a pair whose shards were not found together would be missing
-	IF (SELECT array_agg(d ORDER BY d) FROM unnest(done) AS d) IS DISTINCT FROM shards THEN
-		RAISE EXCEPTION USING ERRCODE = 'XX000',
-			MESSAGE = format('%s_distributed() did not run every shard of %s once',
-				function_name, payments),
-			DETAIL = format('Shards %s, run: %s.', shards, done);
-	END IF;
+	RETURN format('SELECT m.* FROM %s AS p TABLESAMPLE %I.system_rows(1),
+		LATERAL %I.%I(%L::regclass, %L::regclass, p.%I, $1, $2%s) AS m',
+		payments, tsm, ext, fn, payments::text, accruals::text, partition_by,
+		CASE WHEN fn = 'accmatch_shard_allocate' THEN ', $3' ELSE '' END);
 END
 $$;
 
-COMMENT ON FUNCTION accmatch_distributed_rows(text, regclass, regclass, text, text, text) IS
-'internal: runs accmatch_shard_rows on every co-located pair of shards of two Citus tables and returns their result columns';
+COMMENT ON FUNCTION accmatch_distributed_query(text, regclass, regclass, text) IS
+'internal: checks two Citus tables and returns the query that runs a shard function once on each shard';
 
 CREATE FUNCTION match_payments_distributed(
 	payments regclass DEFAULT 'payment'::text,
@@ -354,16 +341,16 @@ DECLARE
 	ext text := (SELECT n.nspname FROM pg_extension e
 				 JOIN pg_namespace n ON n.oid = e.extnamespace
 				 WHERE e.extname = 'accmatch');
+	query text;
 BEGIN
-	RETURN QUERY EXECUTE format($q$
-		SELECT r.* FROM %I.accmatch_distributed_rows('match_payments', $1, $2, $3, $4, NULL) AS c,
-			unnest(c[1]::bigint[], c[2]::bigint[], c[3]::text[], c[4]::text[]) AS r$q$, ext)
-		USING payments, accruals, strategy, partition_by;
+	EXECUTE format('SELECT %I.accmatch_distributed_query($1, $2, $3, $4)', ext)
+		INTO query USING 'accmatch_shard_match', payments, accruals, partition_by;
+	RETURN QUERY EXECUTE query USING strategy, partition_by;
 END
 $$;
 
 COMMENT ON FUNCTION match_payments_distributed(regclass, regclass, text, text) IS
-'match_payments with partition_by over Citus tables distributed by that column: every pair of co-located shards on its own node, all at once';
+'match_payments with partition_by over Citus tables distributed by that column: each shard on the worker that holds it, all in one distributed query';
 
 CREATE FUNCTION allocate_payments_distributed(
 	payments regclass DEFAULT 'payment'::text,
@@ -385,16 +372,16 @@ DECLARE
 	ext text := (SELECT n.nspname FROM pg_extension e
 				 JOIN pg_namespace n ON n.oid = e.extnamespace
 				 WHERE e.extname = 'accmatch');
+	query text;
 BEGIN
-	RETURN QUERY EXECUTE format($q$
-		SELECT r.* FROM %I.accmatch_distributed_rows('allocate_payments', $1, $2, $3, $4, $5) AS c,
-			unnest(c[1]::bigint[], c[2]::bigint[], c[3]::numeric[], c[4]::text[], c[5]::text[]) AS r$q$, ext)
-		USING payments, accruals, strategy, partition_by, amount_column;
+	EXECUTE format('SELECT %I.accmatch_distributed_query($1, $2, $3, $4)', ext)
+		INTO query USING 'accmatch_shard_allocate', payments, accruals, partition_by;
+	RETURN QUERY EXECUTE query USING strategy, partition_by, amount_column;
 END
 $$;
 
 COMMENT ON FUNCTION allocate_payments_distributed(regclass, regclass, text, text, text) IS
-'allocate_payments with partition_by over Citus tables distributed by that column: every pair of co-located shards on its own node, all at once';
+'allocate_payments with partition_by over Citus tables distributed by that column: each shard on the worker that holds it, all in one distributed query';
 
 -- Temporary views of one account's rows of both tables, for the
 -- *_account() functions, which drop them when done (an error drops them

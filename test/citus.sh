@@ -27,19 +27,21 @@
 #     GROUP BY region and no GROUP BY give the single-node result, and
 #     must run the partial aggregation on the workers (worker_partial_agg,
 #     coord_combine_agg) once the state has a type of its own.
-#  3. match_payments_distributed() and allocate_payments_distributed(),
-#     both strategies, equal match_payments()/allocate_payments() with
-#     partition_by => 'account_id' on the single-node copy, row for row;
-#     each worker ran the co-located pairs of shards it holds, at the same
-#     time; match_payments() and allocate_payments() called on the
-#     coordinator (and on a worker) over the distributed tables give the
-#     single-node rows too, with and without partition_by, grouped in
-#     memory and read ordered by key.
+#  3. match_payments_distributed() refuses without tsm_system_rows, which
+#     CREATE EXTENSION brings to every node; then it and
+#     allocate_payments_distributed(), both strategies, equal
+#     match_payments()/allocate_payments() with partition_by =>
+#     'account_id' on the single-node copy, row for row; each worker ran
+#     the shards it holds, at the same time; match_payments() and
+#     allocate_payments() called on the coordinator (and on a worker) over
+#     the distributed tables give the single-node rows too, with and
+#     without partition_by, grouped in memory and read ordered by key.
 #  4. match_payments_account() and allocate_payments_account() behind a
 #     function distributed by its account argument: each call goes to
 #     the worker that holds the account, which reads the account from its
 #     own shards, and returns its single-node rows.
 #  5. Errors keep their SQLSTATE: the arguments (0A000, 22004, 22023), a
+#     shard function called on the coordinator (55000), a
 #     duplicate id in one shard (23505), a column missing on one node
 #     (42703), a worker's statement cancelled (57014); statement_timeout
 #     cancels the whole call within a second, with nothing left running
@@ -127,6 +129,13 @@ sqlstate() {
 		-p "${CITUS_PORT[$n]}" -U postgres -d accmatch -c '\set VERBOSITY verbose' \
 		-c "$sql" 2>&1 >/dev/null || true)
 	sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\): .*/\1/p' <<<"$out" | tail -n 1
+}
+
+# expect_state SQLSTATE WHAT SQL [NODE]: a check that SQL raises SQLSTATE
+expect_state() {
+	local want=$1 what=$2 sql=$3 n=${4:-coordinator} got
+	got=$(sqlstate "$n" "$sql")
+	check "$( [ "$got" = "$want" ] && echo t)" "$what: SQLSTATE ${got:-none} (want $want)"
 }
 
 # ---- 1. the extension reaches every node ----
@@ -239,6 +248,13 @@ for grouping in "GROUP BY region" "no GROUP BY"; do
 done
 
 # ---- 3. all accounts, every shard on its own node ----
+expect_state 0A000 "match_payments_distributed() without tsm_system_rows" \
+	"SELECT * FROM match_payments_distributed('payment', 'accrual', 'sequential', 'account_id')"
+q coordinator -c "CREATE EXTENSION tsm_system_rows"
+got1=$(q worker1 -At -c "SELECT count(*) FROM pg_extension WHERE extname = 'tsm_system_rows'")
+got2=$(q worker2 -At -c "SELECT count(*) FROM pg_extension WHERE extname = 'tsm_system_rows'")
+check "$( [ "$got1" = 1 ] && [ "$got2" = 1 ] && echo t)" \
+	"CREATE EXTENSION tsm_system_rows on the coordinator reached both workers"
 for fn in match allocate; do
 	for strategy in sequential month_first; do
 		single="SELECT * FROM ${fn}_payments('payment_local', 'accrual_local', '$strategy', 'account_id')"
@@ -258,8 +274,8 @@ for fn in match allocate; do
 	done
 done
 
-# Which node ran which pair of shards, and at the same time: the workers
-# count the calls of accmatch_shard_rows() and their time
+# Which node ran which shards, and at the same time: the workers
+# count the calls of accmatch_shard_allocate() and their time
 # (track_functions), which must add up to more than the wall time.
 for n in worker1 worker2; do
 	q "$n" -c "SELECT pg_stat_reset()" >/dev/null
@@ -269,23 +285,23 @@ q coordinator -c "SELECT count(*) FROM allocate_payments_distributed('payment_bi
 	'accrual_big', 'sequential', 'account_id')" >/dev/null
 wall=$(awk -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.3f", t1 - t0 }')
 stats="SELECT coalesce(sum(calls), 0), coalesce(sum(total_time), 0)::bigint
-	FROM pg_stat_user_functions WHERE funcname = 'accmatch_shard_rows'"
-declare -A calls=() ms=() pairs=()
+	FROM pg_stat_user_functions WHERE funcname = 'accmatch_shard_allocate'"
+declare -A calls=() ms=() shards=()
 for n in worker1 worker2; do
-	pairs[$n]=$(q coordinator -At -c "SELECT count(*) FROM citus_shards
+	shards[$n]=$(q coordinator -At -c "SELECT count(*) FROM citus_shards
 		WHERE table_name = 'payment_big'::regclass AND nodeport = ${CITUS_PORT[$n]}")
-	# the backends count their calls when they exit, just after the call
-	for _ in $(seq 1 50); do
+	# the backends count their calls when they exit, after the call
+	for _ in $(seq 1 150); do
 		read -r calls[$n] ms[$n] <<<"$(q "$n" -At -F' ' -c "$stats")"
-		[ "${calls[$n]}" -ge "${pairs[$n]}" ] && break
+		[ "${calls[$n]}" -ge "${shards[$n]}" ] && break
 		sleep 0.1
 	done
 done
 busy=$(awk -v a="${ms[worker1]}" -v b="${ms[worker2]}" 'BEGIN { printf "%.3f", (a + b) / 1000 }')
-check "$( [ "${calls[worker1]}" = "${pairs[worker1]}" ] && [ "${calls[worker2]}" = "${pairs[worker2]}" ] &&
+check "$( [ "${calls[worker1]}" = "${shards[worker1]}" ] && [ "${calls[worker2]}" = "${shards[worker2]}" ] &&
 	awk -v busy="$busy" -v wall="$wall" 'BEGIN { exit !(busy > wall) }' && echo t)" \
-	"each worker ran its own pairs of shards (worker1 ${calls[worker1]} of ${pairs[worker1]}," \
-	"worker2 ${calls[worker2]} of ${pairs[worker2]}), at the same time: ${busy}s of" \
+	"each worker ran its own shards (worker1 ${calls[worker1]} of ${shards[worker1]}," \
+	"worker2 ${calls[worker2]} of ${shards[worker2]}), at the same time: ${busy}s of" \
 	"shard work in ${wall}s ($NBIG + $NBIG rows)"
 
 # The plain functions on the coordinator (and a worker) over the
@@ -417,11 +433,6 @@ for fn in match allocate; do
 done
 
 # ---- 5. errors ----
-expect_state() {
-	local want=$1 what=$2 sql=$3 n=${4:-coordinator} got
-	got=$(sqlstate "$n" "$sql")
-	check "$( [ "$got" = "$want" ] && echo t)" "$what: SQLSTATE ${got:-none} (want $want)"
-}
 q coordinator <<-'EOF'
 	CREATE TABLE other_payment (LIKE payment_local);
 	CREATE TABLE accrual_e (LIKE accrual_local);
@@ -440,6 +451,8 @@ expect_state 22004 "partition_by NULL" \
 	"SELECT * FROM match_payments_distributed('payment', 'accrual')"
 expect_state 22023 "partition_by not the distribution column" \
 	"SELECT * FROM allocate_payments_distributed('payment', 'accrual', 'sequential', 'id')"
+expect_state 55000 "a shard function called on the coordinator" \
+	"SELECT * FROM accmatch_shard_match('payment', 'accrual', 1, 'sequential', 'account_id')"
 expect_state 0A000 "tables not co-located" \
 	"SELECT * FROM match_payments_distributed('payment', 'accrual_apart', 'sequential', 'account_id')"
 expect_state 22023 "an unknown strategy, from every shard" \
@@ -466,7 +479,7 @@ q coordinator -c "SELECT count(*) FROM allocate_payments_distributed('payment_bi
 full=$(awk -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.3f", t1 - t0 }')
 
 # a worker's statement cancelled under the call
-running="SELECT pid FROM pg_stat_activity WHERE query LIKE '%accmatch_shard_rows(%'
+running="SELECT pid FROM pg_stat_activity WHERE query LIKE '%accmatch_shard_allocate(%'
 	AND pid <> pg_backend_pid() AND state = 'active'"
 sqlstate coordinator "SELECT count(*) FROM allocate_payments_distributed('payment_big',
 	'accrual_big', 'sequential', 'account_id')" >"$tmp/cancelled" &
