@@ -104,6 +104,7 @@ q -f "$sql/setup.sql"
 q -v acc=bench.accrual -v pay=bench.payment -v n="$n" -v seed="$SEED" -f "$sql/gen_match.sql"
 q <<-'EOF'
 	SET client_min_messages = warning;
+	CREATE EXTENSION tsm_system_rows;
 	CREATE TABLE accrual (LIKE bench.accrual);
 	CREATE TABLE payment (LIKE bench.payment);
 	SELECT create_distributed_table('payment', 'account_id') \g /dev/null
@@ -141,21 +142,22 @@ for fn in match allocate; do
 	done
 done
 
-# what crosses the network: the shards' results, as the workers send them
+# what crosses the network: the result rows in Citus's text format, each
+# field with libpq's 4-byte length and each row with its 7-byte header
 for fn in match allocate; do
-	out=$(q -F' ' <<-EOF
-		SELECT sum(length(result)), sum(cardinality(substr(result, 2)::text[]))
-		FROM run_command_on_colocated_placements('payment', 'accrual',
-			\$\$SELECT accmatch_shard_rows('${fn}_payments', 'public.' || %L,
-				'public.' || %L, 'sequential', 'account_id', 'amount')\$\$);
-		SELECT count(*) FROM ${fn}_payments('bench.payment', 'bench.accrual',
-			'sequential', 'account_id');
-	EOF
-	)
-	{
-		read -r bytes _
-		read -r rows
-	} <<<"$out"
+	if [ "$fn" = match ]; then
+		fields="m.payment_id, m.accrual_id, m.matched_by, m.partition_key"
+		extra=''
+	else
+		fields="m.payment_id, m.accrual_id, m.amount, m.matched_by, m.partition_key"
+		extra=", 'amount'"
+	fi
+	nfields=$(awk -F, '{ print NF }' <<<"$fields")
+	out=$(q -F' ' -c "SELECT sum(length(concat($fields))) + count(*) * (7 + 4 * $nfields), count(*)
+		FROM payment p TABLESAMPLE system_rows(1),
+			LATERAL accmatch_shard_${fn}('payment', 'accrual', p.account_id, 'sequential',
+				'account_id'$extra) m")
+	read -r bytes rows <<<"$out"
 	echo "network: ${fn}_payments_distributed sequential sends" \
 		"$(awk -v b="$bytes" -v r="$rows" 'BEGIN { printf "%.1f MB, %.1f bytes a row", b / 1048576, b / r }')"
 done
