@@ -15,7 +15,9 @@
 #                    allocate_payments_distributed() with every shard on
 #                    worker1, and match_payments()/allocate_payments()
 #                    called on the coordinator over the distributed tables
-#                    (Citus brings it every row);
+#                    (Citus brings it every row); and the query
+#                    match_payments_distributed() runs, with the rows
+#                    counted on the workers instead of returned;
 #   2 workers:       the same after worker2 is added and the shards
 #                    rebalanced (rebalance_table_shards(), by size).
 # Both strategies for the distributed functions, 'sequential' for the
@@ -202,6 +204,7 @@ distributed=(
 	"match_payments_distributed month_first|SELECT * FROM match_payments_distributed('payment', 'accrual', 'month_first', 'account_id')"
 	"allocate_payments_distributed sequential|SELECT * FROM allocate_payments_distributed('payment', 'accrual', 'sequential', 'account_id')"
 	"allocate_payments_distributed month_first|SELECT * FROM allocate_payments_distributed('payment', 'accrual', 'month_first', 'account_id')"
+	"match on the workers, rows counted there|SELECT count(*) FROM payment p TABLESAMPLE system_rows(1), LATERAL accmatch_shard_match('payment', 'accrual', p.account_id, 'sequential', 'account_id') m"
 	"match_payments on the coordinator, sequential|SELECT * FROM match_payments('payment', 'accrual', 'sequential', 'account_id')"
 	"allocate_payments on the coordinator, sequential|SELECT * FROM allocate_payments('payment', 'accrual', 'sequential', 'account_id')"
 )
