@@ -19,8 +19,9 @@
 #
 # The checks, each printing PASS, FAIL or XFAIL (known to fail until the
 # aggregate's state type is not internal):
-#  1. CREATE EXTENSION accmatch on the coordinator reaches the worker
-#     already added and the one added afterwards, with every object.
+#  1. CREATE EXTENSION accmatch (version 1.1) on the coordinator reaches
+#     the worker already added and the one added afterwards, with every
+#     object; ALTER EXTENSION accmatch UPDATE reaches both.
 #  2. payment, accrual and actions (test/citus/setup.sql) are distributed
 #     by account_id and co-located, their rows on both workers;
 #     action_summary: GROUP BY account_id runs whole on the workers;
@@ -139,8 +140,9 @@ expect_state() {
 }
 
 # ---- 1. the extension reaches every node ----
+# 1.1 first, with one worker; the second worker joins; then the update
 citus_add_worker worker1
-q coordinator -c "CREATE EXTENSION accmatch"
+q coordinator -c "CREATE EXTENSION accmatch VERSION '1.1'"
 citus_add_worker worker2
 members="SELECT e.extversion, count(*) FROM pg_extension e
 	JOIN pg_depend d ON d.refobjid = e.oid AND d.deptype = 'e'
@@ -151,6 +153,15 @@ got2=$(q worker2 -At -c "$members")
 check "$( [ -n "$want" ] && [ "$got1" = "$want" ] && [ "$got2" = "$want" ] && echo t)" \
 	"CREATE EXTENSION on the coordinator reached worker1 (added before) and worker2" \
 	"(added after): version|objects $want on each (worker1 $got1, worker2 $got2)"
+q coordinator -c "ALTER EXTENSION accmatch UPDATE"
+want=$(q coordinator -At -c "$members")
+got1=$(q worker1 -At -c "$members")
+got2=$(q worker2 -At -c "$members")
+default=$(q coordinator -At -c "SELECT default_version FROM pg_available_extensions
+	WHERE name = 'accmatch'")
+check "$( [ "${want%|*}" = "$default" ] && [ "$got1" = "$want" ] && [ "$got2" = "$want" ] && echo t)" \
+	"ALTER EXTENSION accmatch UPDATE on the coordinator reached both workers:" \
+	"version|objects $want on each (worker1 $got1, worker2 $got2)"
 
 # ---- 2. distributed tables and action_summary ----
 q coordinator -v seed="$SEED" -v naccounts="$NACCOUNTS" -v nbig="$NBIG" \
