@@ -40,7 +40,7 @@ EXTENSION = accmatch
 DATA = accmatch--1.0.sql accmatch--1.0--1.1.sql accmatch--1.1.sql \
 	accmatch--1.1--1.2.sql accmatch--1.2.sql
 
-REGRESS = setup upgrade match_rules match_errors match_types match_ids match_partition allocate_rules allocate_errors corrections summary summary_state summary_rollup documents summary_parallel cleanup
+REGRESS = setup upgrade match_rules match_errors match_types match_ids match_partition allocate_rules allocate_errors corrections summary summary_state summary_rollup documents summary_parallel distributed cleanup
 # results/ goes under REGRESS_OUTPUTDIR (test/valgrind.sh points it elsewhere)
 REGRESS_OUTPUTDIR ?= .
 # (PGXS passes --inputdir=$(srcdir), so the tests are found from a build
