@@ -368,9 +368,30 @@ SELECT try($$SELECT * FROM allocation_corrections('null_ledger')$$);
 TRUNCATE null_ledger;
 INSERT INTO null_ledger VALUES (10, 1, 0.0000000000000000001, 'month', '1');
 SELECT try($$SELECT * FROM allocation_corrections('null_ledger')$$);
+-- and amounts that are no numbers (22023)
 TRUNCATE null_ledger;
 INSERT INTO null_ledger VALUES (10, 1, 'NaN', 'month', '1');
 SELECT try($$SELECT * FROM allocation_corrections('null_ledger')$$);
+TRUNCATE null_ledger;
+INSERT INTO null_ledger VALUES (10, 1, '-Infinity', 'month', '1');
+SELECT try($$SELECT * FROM allocation_corrections('null_ledger')$$);
+-- a correction the ledger's amount column would round (42804): integers,
+-- or numeric(p, s) of fewer decimal places than the amounts allocated;
+-- one of whole units fits
+INSERT INTO accrual VALUES (901, '2024-01-01', 1, 7.25, 99);
+INSERT INTO payment VALUES (901, '2024-02-01', 1, 7.25, 99),
+	(902, '2024-03-01', 1, 3, 98);
+CREATE TABLE coarse_ledger (payment_id bigint, accrual_id bigint, amount numeric(12,1),
+	matched_by text, partition_key text);
+SELECT try($$SELECT * FROM allocation_corrections('coarse_ledger', partition_by => 'account_id')$$);
+CREATE TABLE int_ledger (payment_id bigint, accrual_id bigint, amount bigint,
+	matched_by text, partition_key text);
+SELECT try($$SELECT * FROM allocation_corrections('int_ledger', partition_by => 'account_id')$$);
+DELETE FROM payment WHERE id = 901;
+SELECT * FROM allocation_corrections('int_ledger', partition_by => 'account_id')
+WHERE partition_key::int > 90;
+DELETE FROM accrual WHERE id = 901;
+DELETE FROM payment WHERE id = 902;
 -- sums of a group beyond 64 bits (22003)
 TRUNCATE null_ledger;
 INSERT INTO null_ledger VALUES (10, 1, 9223372036854775807, 'month', '1'),
@@ -409,7 +430,8 @@ DROP VIEW ledger_view;
 DROP MATERIALIZED VIEW ledger_matview;
 DROP TABLE accrual, payment, ledger, uaccrual, upayment, uledger, no_kind, no_key,
 	no_payment, no_amount, text_ids, numeric_ids, float_amount, int_key, char_kind,
-	domain_ledger, null_ledger, "Books"."Allocation Ledger", "Books".by_year;
+	domain_ledger, null_ledger, coarse_ledger, int_ledger, "Books"."Allocation Ledger",
+	"Books".by_year;
 DROP SEQUENCE ledger_seq;
 DROP DOMAIN ledger_amount;
 DROP SCHEMA "Books";

@@ -49,6 +49,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/snapmgr.h"
 
 PG_FUNCTION_INFO_V1(allocation_corrections);
@@ -137,6 +138,21 @@ put_row(Corrections *c, Datum pay, Datum acc, bool acc_null, int64 amount,
 
 	if (amount == PG_INT64_MIN)
 		at_scale(amount, 0, 1);	/* reports it out of range */
+	if (c->ledger->column_scale >= 0)
+	{
+		int64		rest = amount;
+
+		for (int s = c->ledger->column_scale; s < scale; s++, rest /= 10)
+			if (rest % 10 != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("allocation correction %s does not fit column \"amount\" of relation \"%s\"",
+								numeric_normalize(DatumGetNumeric(amount_to_numeric(amount, scale))),
+								c->ledger->relname),
+						 errdetail("The column keeps %d decimal places; the amounts allocated have more.",
+								   c->ledger->column_scale),
+						 errhint("Declare the ledger's amount column numeric, or numeric(p, s) with the scale of the tables' amounts.")));
+	}
 	values[0] = pay;
 	values[1] = acc;
 	values[2] = amount_to_numeric(amount, scale);

@@ -113,9 +113,15 @@ check_columns(Ledger *ledger, Oid relid, MatchTable *pay, MatchTable *acc,
 	{
 		AttrNumber	attnum = get_attnum(relid, ledger_columns[c]);
 		Oid			type = InvalidOid;
+		int32		typmod = -1;
 
 		if (attnum > 0)
-			type = getBaseType(get_atttype(relid, attnum));
+		{
+			Oid			collation;
+
+			get_atttypetypmodcoll(relid, attnum, &type, &typmod, &collation);
+			type = getBaseTypeAndTypmod(type, &typmod);
+		}
 		types[c] = type;
 		switch (c)
 		{
@@ -137,6 +143,10 @@ check_columns(Ledger *ledger, Oid relid, MatchTable *pay, MatchTable *acc,
 					type != NUMERICOID)
 					bad_column(ledger->relname, ledger_columns[c], type,
 							   "smallint, integer, bigint or numeric");
+				/* numeric(p, s) keeps s decimal places: typmod - 4, low 16 bits */
+				ledger->column_scale = type != NUMERICOID ? 0 :
+					typmod < (int32) VARHDRSZ ? -1 :
+					(int) ((typmod - VARHDRSZ) & 0xffff);
 				break;
 			default:
 				if (type != TEXTOID && type != VARCHAROID)
@@ -255,11 +265,19 @@ read_amount(LedgerReader *r, Datum value, bool isnull)
 	Ledger	   *ledger = r->ledger;
 	int64		amount;
 	int			scale;
+	AmountStatus status;
 
 	if (isnull)
 		bad_value(ledger->relname, "amount", true);
-	if (amount_from_datum(value, r->amount_type, true, &amount, &scale) !=
-		AMOUNT_OK)
+	status = amount_from_datum(value, r->amount_type, true, &amount, &scale);
+	if (status == AMOUNT_NAN || status == AMOUNT_INFINITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s amount in relation \"%s\"",
+						status == AMOUNT_NAN ? "NaN" : "infinite",
+						ledger->relname),
+				 errdetail("Amounts must be finite numbers.")));
+	if (status != AMOUNT_OK)
 		bad_value(ledger->relname, "amount", false);
 	if (scale > ledger->scale)
 	{

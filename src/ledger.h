@@ -48,6 +48,8 @@ typedef struct Ledger
 	int64		n;
 	int64		cap;
 	int			scale;			/* of every amount */
+	int			column_scale;	/* decimal places the amount column keeps,
+								 * or -1 for any */
 	char	  **keys;			/* key k's text is keys[k - 1] */
 	int32		nkeys;
 	char	  **kinds;			/* LEDGER_OTHER + i's text is kinds[i] */
