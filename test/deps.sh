@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(
 	git make gcc
-	"postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
+	"postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" libicu-dev
 	"postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
 	"postgresql-$PG_MAJOR-plproxy"
 	valgrind
