@@ -66,6 +66,10 @@ tmp=$(mktemp -d /tmp/accmatch-valgrind.XXXXXX)
 mkdir "$tmp/data" "$tmp/logs" "$tmp/sock" "$tmp/regress"
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$tmp/data" "$tmp/logs" "$tmp/sock"
 chmod 755 "$tmp"
+# the server runs as postgres, which may not read the checkout (/root)
+cp "$supp" "$tmp/valgrind.supp"
+chmod 644 "$tmp/valgrind.supp"
+supp="$tmp/valgrind.supp"
 
 stop_server() {
 	if [ -f "$tmp/data/postmaster.pid" ]; then
