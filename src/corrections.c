@@ -37,6 +37,7 @@
  *-------------------------------------------------------------------------
  */
 #include "ledger.h"
+#include "compat.h"
 
 #include "access/xact.h"
 #include "catalog/pg_class.h"
@@ -86,6 +87,9 @@ typedef struct Corrections
 	Datum		by_month;
 	Datum		by_oldest;
 	const MatchRow *pay;		/* the payment whose run rows are kept */
+	int32	   *first;			/* the first ledger item of each of the
+								 * group's payments (ledger_find_group()),
+								 * or NULL until needed */
 	RunRow	   *rows;
 	int			nrows;
 	int			rows_cap;
@@ -285,7 +289,32 @@ flush_payment(Corrections *c)
 		return;
 	pay = run_id(c, g->pay_ids, c->pay->id);
 	if (c->key >= 0)
-		ledger_find(ledger, c->key, c->pay->id, g->pay_ids, &lo, &hi);
+	{
+		int64		idx = c->pay - g->pay.rows;
+
+		/* the rows are in place, sorted, once the group's first is met */
+		if (c->first == NULL)
+		{
+			c->first = palloc_extended(Max(g->pay.n, 1) * sizeof(int32),
+									   MCXT_ALLOC_HUGE);
+			ledger_find_group(ledger, c->key, g->pay.rows, (int32) g->pay.n,
+							  g->pay_ids, c->first);
+		}
+		/*
+		 * The run meets the payments in date order, the ledger has them by
+		 * id: fetch the items of payments a few ahead, then their entries.
+		 */
+		if (idx + 8 < g->pay.n && c->first[idx + 8] >= 0)
+			compat_prefetch(&ledger->items[c->first[idx + 8]]);
+		if (idx + 4 < g->pay.n && c->first[idx + 4] >= 0)
+			compat_prefetch(&ledger->entries[ledger->items[c->first[idx + 4]].match]);
+		lo = c->first[idx];
+		if (lo >= 0)
+			hi = ledger_payment_end(ledger, lo, c->key, c->pay->id,
+									g->pay_ids);
+		else
+			lo = 0;
+	}
 	sum_entries(c, lo, hi);
 
 	for (int r = 0; r < c->nrows; r++)
@@ -516,6 +545,9 @@ corrections_call(FunctionCallInfo fcinfo, bool typed)
 		allocate_group(&core, strategy, &group.pay, &group.acc, nacc,
 					   group.nmonths, keep_row, &c);
 		flush_payment(&c);
+		if (c.first != NULL)
+			pfree(c.first);
+		c.first = NULL;
 		if (c.key_value != (Datum) 0)
 			pfree(DatumGetPointer(c.key_value));
 	}

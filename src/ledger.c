@@ -65,6 +65,9 @@ typedef struct KeyEntry
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
+/* Items are numbered by int32; capacities double from 1024 up to this */
+#define LEDGER_MAX_ROWS		(1 << 30)
+
 /* The state of reading the ledger's rows. */
 typedef struct LedgerReader
 {
@@ -327,6 +330,13 @@ ledger_receive(TupleTableSlot *slot, DestReceiver *self)
 	if (isnull[0])
 		bad_value(ledger->relname, "payment_id", true);
 
+	if (ledger->n == ledger->cap && ledger->n >= LEDGER_MAX_ROWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("relation \"%s\" has too many rows for allocation_corrections()",
+						ledger->relname),
+				 errdetail("A ledger is read whole, up to %d rows.",
+						   LEDGER_MAX_ROWS)));
 	if (ledger->n == ledger->cap)
 	{
 		int64		cap = Max(1024, ledger->cap * 2);

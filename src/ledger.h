@@ -64,8 +64,10 @@ typedef struct Ledger
 extern Ledger *ledger_read(Oid relid, MatchTable *pay, MatchTable *acc,
 						   Oid result_type, MemoryContext cxt);
 extern int32 ledger_key(const Ledger *ledger, const char *key);
-extern void ledger_find(Ledger *ledger, int32 key, int64 run_id,
-						const MatchIds *run_ids, int64 *lo, int64 *hi);
+extern void ledger_find_group(Ledger *ledger, int32 key, const MatchRow *rows,
+							  int32 n, const MatchIds *run_ids, int32 *first);
+extern int64 ledger_payment_end(Ledger *ledger, int64 lo, int32 key,
+								int64 run_id, const MatchIds *run_ids);
 extern int	ledger_compare_acc(Ledger *ledger, const LedgerEntry *e,
 							   int64 run_acc, const MatchIds *run_ids);
 extern Datum ledger_pay_datum(const Ledger *ledger, int64 pay);

@@ -2,12 +2,14 @@
  *
  * ledger_lookup.c
  *	  Finding the rows of the ledger read by ledger.c: a partition key's
- *	  number, a payment's rows by binary search, and the ids of a ledger
- *	  row compared with the run's, or as the result returns them.
+ *	  number, the rows of each payment of a group, and the ids of a
+ *	  ledger row compared with the run's, or as the result returns them.
  *
  *-------------------------------------------------------------------------
  */
 #include "ledger.h"
+
+#include "miscadmin.h"
 
 /*
  * The number of a partition key (text, or NULL) among the ledger's:
@@ -56,12 +58,10 @@ compare_payment(Ledger *ledger, int64 i, int32 key, int64 run_id,
 }
 
 /*
- * The items [*lo, *hi) of the run's payment of id run_id (see
- * compare_payment()) under key.
+ * The first item of key (ledger->n when none): items are sorted by key.
  */
-void
-ledger_find(Ledger *ledger, int32 key, int64 run_id, const MatchIds *run_ids,
-			int64 *lo, int64 *hi)
+static int64
+key_start(const Ledger *ledger, int32 key)
 {
 	int64		a = 0,
 				b = ledger->n;
@@ -70,23 +70,65 @@ ledger_find(Ledger *ledger, int32 key, int64 run_id, const MatchIds *run_ids,
 	{
 		int64		mid = a + (b - a) / 2;
 
-		if (compare_payment(ledger, mid, key, run_id, run_ids) < 0)
+		if (ledger->items[mid].date < key)
 			a = mid + 1;
 		else
 			b = mid;
 	}
-	*lo = a;
-	b = ledger->n;
-	while (a < b)
-	{
-		int64		mid = a + (b - a) / 2;
+	return a;
+}
 
-		if (compare_payment(ledger, mid, key, run_id, run_ids) <= 0)
-			a = mid + 1;
-		else
-			b = mid;
+/*
+ * The first item under key of each of the run's n payments rows (ids in
+ * run_ids): first[i] for rows[i], or -1 when the ledger has none.  The
+ * payments, sorted by id, are merged with the key's items, which are:
+ * one pass over each, where a search per payment would jump about the
+ * ledger.
+ */
+void
+ledger_find_group(Ledger *ledger, int32 key, const MatchRow *rows, int32 n,
+				  const MatchIds *run_ids, int32 *first)
+{
+	MatchRow   *byid = palloc_extended(Max(n, 1) * sizeof(MatchRow),
+									   MCXT_ALLOC_HUGE);
+	int64		item = key_start(ledger, key);
+
+	for (int32 i = 0; i < n; i++)
+	{
+		byid[i].date = 0;
+		byid[i].id = rows[i].id;
+		byid[i].month = 0;
+		byid[i].match = i;
 	}
-	*hi = a;
+	match_sort_rows(byid, n);
+	for (int32 i = 0; i < n; i++)
+	{
+		int			c = -1;
+
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		while (item < ledger->n &&
+			   (c = compare_payment(ledger, item, key, byid[i].id, run_ids)) < 0)
+			item++;
+		first[byid[i].match] = (item < ledger->n && c == 0) ? (int32) item : -1;
+	}
+	pfree(byid);
+}
+
+/*
+ * The end of the items of the run's payment of id run_id under key that
+ * start at lo (see ledger_find_group()).
+ */
+int64
+ledger_payment_end(Ledger *ledger, int64 lo, int32 key, int64 run_id,
+				   const MatchIds *run_ids)
+{
+	int64		hi = lo + 1;
+
+	while (hi < ledger->n &&
+		   compare_payment(ledger, hi, key, run_id, run_ids) == 0)
+		hi++;
+	return hi;
 }
 
 /*
