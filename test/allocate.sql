@@ -11,79 +11,10 @@ SELECT plan(32);
 CREATE TEMP TABLE accrual (id int, date date, month int, amount numeric, account_id int);
 CREATE TEMP TABLE payment (id int, date date, month int, amount numeric, account_id int);
 
--- the reference's working tables (created once: a transaction holds a
--- lock for every table it ever created)
-CREATE TEMP TABLE ref_balance (id int, date date, month int, balance numeric, account_id int);
-CREATE TEMP TABLE ref_remainder (id int, remainder numeric);
-CREATE TEMP TABLE ref_row (seq int GENERATED ALWAYS AS IDENTITY, payment_id bigint,
-	accrual_id bigint, amount numeric, matched_by text);
 CREATE TEMP TABLE case_rows (ord bigint, payment_id bigint, accrual_id bigint,
 	amount numeric, matched_by text, partition_key text);
 
--- The rules read literally, one query per step: payments one at a time in
--- (date, id) order, each allocation the least of what the payment has left
--- and what the accrual still owes, accruals in (date, id) order.  'both'
--- is sequential's single pass; month_first runs 'month' then 'oldest'.
--- With partitioned, a payment only reaches accruals of its own non-NULL
--- account.  Rows come out numbered in the order the rules give: payments
--- by (account, date, id) (NULLs last), each payment's allocations in the
--- order made, then its unallocated amount.
-CREATE FUNCTION pg_temp.reference(strategy text, partitioned bool)
-RETURNS TABLE (ord bigint, payment_id bigint, accrual_id bigint, amount numeric,
-			   matched_by text, partition_key text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-DECLARE
-	pr record;
-	ar record;
-	x numeric;
-	passes text[] := CASE strategy WHEN 'sequential' THEN ARRAY['both']
-		ELSE ARRAY['month', 'oldest'] END;
-	pass text;
-BEGIN
-	TRUNCATE ref_balance, ref_remainder;
-	TRUNCATE ref_row RESTART IDENTITY;
-	INSERT INTO ref_balance
-		SELECT a.id, a.date, a.month, a.amount, a.account_id
-		FROM accrual a WHERE a.date IS NOT NULL;
-	INSERT INTO ref_remainder SELECT p.id, p.amount FROM payment p;
-	FOREACH pass IN ARRAY passes LOOP
-		FOR pr IN SELECT * FROM payment WHERE date IS NOT NULL ORDER BY date, id LOOP
-			-- same month first (in its passes), then any
-			FOR ar IN
-				SELECT b.id, 1 AS part, b.date FROM ref_balance b
-				WHERE pass IN ('both', 'month') AND b.month = pr.month
-				  AND b.date < pr.date
-				  AND (NOT partitioned OR b.account_id = pr.account_id)
-				UNION ALL
-				SELECT b.id, 2, b.date FROM ref_balance b
-				WHERE pass IN ('both', 'oldest') AND b.date < pr.date
-				  AND (NOT partitioned OR b.account_id = pr.account_id)
-				ORDER BY 2, 3, 1
-			LOOP
-				SELECT least(r.remainder, b.balance) INTO x
-				FROM ref_remainder r, ref_balance b
-				WHERE r.id = pr.id AND b.id = ar.id;
-				CONTINUE WHEN x = 0;
-				UPDATE ref_remainder r SET remainder = r.remainder - x WHERE r.id = pr.id;
-				UPDATE ref_balance b SET balance = b.balance - x WHERE b.id = ar.id;
-				INSERT INTO ref_row (payment_id, accrual_id, amount, matched_by)
-				VALUES (pr.id, ar.id, x, CASE ar.part WHEN 1 THEN 'month' ELSE 'oldest' END);
-			END LOOP;
-		END LOOP;
-	END LOOP;
-	INSERT INTO ref_row (payment_id, accrual_id, amount, matched_by)
-	SELECT r.id, NULL, r.remainder, NULL FROM ref_remainder r
-	WHERE r.remainder > 0 OR NOT EXISTS (
-		SELECT 1 FROM ref_row w WHERE w.payment_id = r.id);
-	RETURN QUERY
-	SELECT row_number() OVER (ORDER BY
-			CASE WHEN partitioned THEN p.account_id END NULLS LAST,
-			p.date NULLS LAST, p.id, w.seq),
-		w.payment_id, w.accrual_id, w.amount, w.matched_by,
-		CASE WHEN partitioned THEN p.account_id::text END
-	FROM ref_row w JOIN payment p ON p.id = w.payment_id;
-END $$;
+\ir lib/allocation.sql
 
 -- allocate_payments() on the two tables, its rows numbered in its order
 CREATE FUNCTION pg_temp.allocated(strategy text, partitioned bool)
@@ -138,7 +69,7 @@ BEGIN
 		PERFORM pg_temp.random_case((random() * 8)::int, (random() * 8)::int, i % 2 = 0);
 		IF EXISTS (
 			SELECT 1 FROM pg_temp.allocated(strategy, partitioned) f
-			FULL JOIN pg_temp.reference(strategy, partitioned) r
+			FULL JOIN pg_temp.allocation_reference(strategy, partitioned) r
 			  ON f.ord = r.ord AND f.payment_id = r.payment_id
 			 AND f.accrual_id IS NOT DISTINCT FROM r.accrual_id
 			 AND f.amount = r.amount
@@ -183,12 +114,12 @@ BEGIN
 	shared_accruals := 0;
 	FOR i IN 1..ncases LOOP
 		PERFORM pg_temp.random_case(8, 8, i % 2 = 0);
-		IF EXISTS (SELECT payment_id, accrual_id, amount FROM pg_temp.reference('sequential', false)
-				   EXCEPT SELECT payment_id, accrual_id, amount FROM pg_temp.reference('month_first', false)) THEN
+		IF EXISTS (SELECT payment_id, accrual_id, amount FROM pg_temp.allocation_reference('sequential', false)
+				   EXCEPT SELECT payment_id, accrual_id, amount FROM pg_temp.allocation_reference('month_first', false)) THEN
 			strategies_differ := strategies_differ + 1;
 		END IF;
 		TRUNCATE case_rows;
-		INSERT INTO case_rows SELECT * FROM pg_temp.reference('sequential', false);
+		INSERT INTO case_rows SELECT * FROM pg_temp.allocation_reference('sequential', false);
 		IF EXISTS (SELECT 1 FROM case_rows WHERE accrual_id IS NOT NULL
 				   GROUP BY payment_id HAVING count(*) > 1) THEN
 			split_payments := split_payments + 1;
@@ -210,11 +141,11 @@ UPDATE accrual SET date = date + (id % 40), month = month + id % 7, amount = amo
 UPDATE payment SET date = date + (id % 45), month = month + id % 7, amount = amount * 30;
 SELECT is_empty($$
 	SELECT * FROM pg_temp.allocated('sequential', false)
-	EXCEPT ALL SELECT * FROM pg_temp.reference('sequential', false)$$,
+	EXCEPT ALL SELECT * FROM pg_temp.allocation_reference('sequential', false)$$,
 	'sequential: equals the reference on 250 + 250 rows');
 SELECT is_empty($$
 	SELECT * FROM pg_temp.allocated('month_first', true)
-	EXCEPT ALL SELECT * FROM pg_temp.reference('month_first', true)$$,
+	EXCEPT ALL SELECT * FROM pg_temp.allocation_reference('month_first', true)$$,
 	'month_first, partition_by: equals the reference on 250 + 250 rows');
 
 -- the same case with bigint amounts (in cents) and integer ones, and
