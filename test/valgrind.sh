@@ -77,6 +77,7 @@ stop_server() {
 			>/dev/null 2>&1 || true
 	fi
 }
+# shellcheck disable=SC2317  # run by the trap below
 cleanup() {
 	stop_server
 	if [ "${KEEP:-0}" = 1 ] || [ "${failed:-1}" != 0 ]; then
@@ -175,7 +176,7 @@ for log in "$tmp"/logs/valgrind.*.log; do
 	' "$log")
 done
 
-echo "valgrind: $(ls "$tmp"/logs | wc -l) processes, $ours error record(s) in accmatch, $others elsewhere"
+echo "valgrind: $(find "$tmp/logs" -type f | wc -l) processes, $ours error record(s) in accmatch, $others elsewhere"
 if [ "$others" -gt 0 ]; then
 	echo "valgrind: errors outside accmatch (not failing the run), by kind and first frame:"
 	awk '/^=== \[other\]/ { getline kind; getline frame; sub(/^ *at 0x[0-9A-F]+: /, "", frame); print "  " kind " | " frame }' \
