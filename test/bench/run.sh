@@ -37,7 +37,8 @@
 # with both strategies, whole and per account; defaults, up to 1M:
 # match_payments_typed() on uuid and on text ids ("C" and a language
 # collation), and allocation_corrections() against the ledger of one full
-# run, with 1% of payments changed and with nothing changed.  Contenders
+# run, whole table and per account, with 1% of payments changed and with
+# nothing changed.  Contenders
 # that need a function or setting the installed accmatch lacks are listed as
 # not run.  At the first size of 1M or more, statement_timeout must cancel
 # match_payments() and allocate_payments().  Summaries (sizes up to 1M;
@@ -370,13 +371,19 @@ for size in "${size_list[@]}"; do
 		if [ "$has_corr" = 1 ] && [ "$n" -le 1000000 ]; then
 			corr=on
 			ledger=bench.ledger_$sfx
+			pledger=bench.ledger_partitioned_$sfx
 			cpay=bench.payment_changed_$sfx
 			t0=$(date +%s.%N)
-			qs "$gen_settings" "${tv[@]}" -v cpay="$cpay" -v ledger="$ledger" -v n="$n" \
-				-v seed="$seed" -f "$sql/gen_ledger.sql"
-			out=$(q "${tv[@]}" -v cpay="$cpay" -v ledger="$ledger" -f "$sql/check_corrections.sql")
+			qs "$gen_settings" "${tv[@]}" -v cpay="$cpay" -v ledger="$ledger" \
+				-v pledger="$pledger" -v n="$n" -v seed="$seed" -f "$sql/gen_ledger.sql"
+			out=$(q "${tv[@]}" -v cpay="$cpay" -v ledger="$ledger" -v part= \
+				-f "$sql/check_corrections.sql")
 			grep -v '^rows|' <<<"$out" || true
 			IFS='|' read -r _ crows cnrows <<<"$(grep '^rows|' <<<"$out")"
+			out=$(q "${tv[@]}" -v cpay="$cpay" -v ledger="$pledger" -v part=account_id \
+				-f "$sql/check_corrections.sql")
+			grep -v '^rows|' <<<"$out" || true
+			IFS='|' read -r _ pcrows pcnrows <<<"$(grep '^rows|' <<<"$out")"
 			ncpay=$(q -c "SELECT count(*) FROM $cpay")
 			echo "corrections, $size: generated and checked in $(since "$t0") s"
 		fi
@@ -439,12 +446,21 @@ for size in "${size_list[@]}"; do
 		if [ "$n" -le 1000000 ]; then
 			if [ "$corr" = on ]; then
 				add matching defaults "allocation_corrections, 1% of payments changed" \
-					a_corrections "$crows" "" "ledger=$ledger cpay=$cpay nrows=$((n + ncpay))"
+					a_corrections "$crows" "" "ledger=$ledger cpay=$cpay part= nrows=$((n + ncpay))"
 				add matching defaults "allocation_corrections, nothing changed" \
-					a_corrections "$cnrows" "" "ledger=$ledger cpay=$pay"
+					a_corrections "$cnrows" "" "ledger=$ledger cpay=$pay part="
+				add matching defaults "allocation_corrections partition_by, 1% of payments changed" \
+					a_corrections "$pcrows" "" \
+					"ledger=$pledger cpay=$cpay part=account_id nrows=$((n + ncpay))"
+				add matching defaults "allocation_corrections partition_by, nothing changed" \
+					a_corrections "$pcnrows" "" "ledger=$pledger cpay=$pay part=account_id"
 			else
-				skip defaults "allocation_corrections, 1% of payments changed" "$needs12 (allocation_corrections)"
-				skip defaults "allocation_corrections, nothing changed" "$needs12 (allocation_corrections)"
+				for c in "" " partition_by"; do
+					skip defaults "allocation_corrections$c, 1% of payments changed" \
+						"$needs12 (allocation_corrections)"
+					skip defaults "allocation_corrections$c, nothing changed" \
+						"$needs12 (allocation_corrections)"
+				done
 			fi
 		fi
 

@@ -7,15 +7,19 @@
 -- :pay the corrections must add up to nothing.  The changed payments must
 -- change the allocation.  Raises an error (psql exits non-zero) otherwise;
 -- prints "rows|<corrections for :cpay>|<corrections for :pay>", what the
--- measured runs must return.  psql variables: acc, pay, cpay, ledger.
+-- measured runs must return.  Per account when :part is 'account_id'
+-- (the ledger then of such a run).  psql variables: acc, pay, cpay,
+-- ledger, part ('' for the whole table).
 SET client_min_messages = warning;
 SET max_parallel_workers_per_gather = 0;
 DROP TABLE IF EXISTS bench_corr, bench_corr_none;
 
 CREATE TEMP TABLE bench_corr AS
-	SELECT payment_id, accrual_id, amount FROM allocation_corrections(:'ledger', :'cpay', :'acc');
+	SELECT payment_id, accrual_id, amount FROM allocation_corrections(:'ledger', :'cpay', :'acc',
+		partition_by => nullif(:'part', ''));
 CREATE TEMP TABLE bench_corr_none AS
-	SELECT payment_id, accrual_id, amount FROM allocation_corrections(:'ledger', :'pay', :'acc');
+	SELECT payment_id, accrual_id, amount FROM allocation_corrections(:'ledger', :'pay', :'acc',
+		partition_by => nullif(:'part', ''));
 
 -- (payment, accrual or 0 for the unallocated row) -> amount
 SELECT
@@ -23,7 +27,8 @@ SELECT
 	(SELECT count(*) FROM bench_corr_none) AS none_nrows,
 	(SELECT count(*) FROM (
 		SELECT payment_id, coalesce(accrual_id, 0) AS accrual_id, sum(amount) AS amount
-		FROM allocate_payments(:'cpay', :'acc') GROUP BY 1, 2) f
+		FROM allocate_payments(:'cpay', :'acc', partition_by => nullif(:'part', ''))
+		GROUP BY 1, 2) f
 	 FULL JOIN (
 		SELECT payment_id, coalesce(accrual_id, 0) AS accrual_id, sum(amount) AS amount
 		FROM (SELECT payment_id, accrual_id, amount FROM :ledger
@@ -38,7 +43,7 @@ SELECT
 		HAVING sum(amount) <> 0) x) AS changed_pairs
 \gset c_
 
-\echo check corrections: rows :c_nrows for 1% of payments changed (:c_changed_pairs (payment, accrual) amounts change), :c_none_nrows for nothing changed; differing from a full run :c_diff, not adding up to nothing :c_none_diff
+\echo check corrections, partition_by :'part': rows :c_nrows for 1% of payments changed (:c_changed_pairs (payment, accrual) amounts change), :c_none_nrows for nothing changed; differing from a full run :c_diff, not adding up to nothing :c_none_diff
 
 SELECT set_config('bench.check', format('%s %s %s', :c_diff, :c_none_diff, :c_changed_pairs),
 	false) \g /dev/null
