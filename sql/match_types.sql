@@ -71,7 +71,27 @@ JOIN pay_dm p ON p.id = m.payment_id
 LEFT JOIN acc_dm a ON a.id = m.accrual_id
 ORDER BY p.id;
 
+-- the tables are read with jit off, whatever the session says; the
+-- session's setting is back after the call, and after an error raised
+-- while reading
+CREATE FUNCTION jit_seen(id int) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE 'reading row %: jit %', id, current_setting('jit');
+	RETURN id;
+END $$;
+CREATE VIEW jit_payment AS SELECT jit_seen(id) AS id, date, month FROM pay_dm WHERE id = 10;
+SET jit = on;
+SELECT payment_id, accrual_id FROM match_payments('jit_payment', 'acc_dm');
+SHOW jit;
+CREATE VIEW null_id_payment AS SELECT jit_seen(id) AS id, date, month FROM pay_dm
+UNION ALL SELECT NULL, date '2024-01-01', month FROM pay_dm WHERE id = 10;
+SELECT try($$SELECT * FROM match_payments('null_id_payment', 'acc_dm')$$);
+SHOW jit;
+RESET jit;
+
 DROP SCHEMA billing CASCADE;
+DROP VIEW jit_payment, null_id_payment;
+DROP FUNCTION jit_seen(int);
 DROP TABLE acc_ts, pay_ts, acc_dm, pay_dm, acc_num, pay_num, acc_bit, pay_bit,
 	"Odd ""Name""; x" CASCADE;
 DROP DOMAIN money_id;

@@ -451,6 +451,7 @@ ledger_read(Oid relid, MatchTable *pay, MatchTable *acc, Oid result_type,
 	KeyOrder   *order;
 	Oid			types[LEDGER_COLS];
 	int			rc;
+	int			nest_level;
 	bool		latest = IsolationUsesXactSnapshot();
 
 	ledger->relname = get_rel_name(relid);
@@ -489,7 +490,9 @@ ledger_read(Oid relid, MatchTable *pay, MatchTable *acc, Oid result_type,
 		r.check = GetTransactionSnapshot();
 		PushActiveSnapshot(GetLatestSnapshot());
 	}
+	nest_level = match_reads_begin();
 	rc = SPI_execute_extended(query, &options);
+	match_reads_end(nest_level);
 	if (latest)
 		PopActiveSnapshot();
 	if (rc < 0)

@@ -159,6 +159,8 @@ extern void match_check_id_types(MatchTable *pay, MatchTable *acc,
 extern bool match_is_integer_type(Oid type);
 extern bool match_ids_proven_unique(MatchTable *t, Oid key_coll);
 extern void match_resolve_amount(MatchTable *t, const char *amount_column);
+extern int	match_reads_begin(void);
+extern void match_reads_end(int nest_level);
 
 /* ---- month numbering (match_months.c) ---- */
 

@@ -2,7 +2,8 @@
  *
  * match_catalog.c
  *	  Resolving and checking the payment and accrual tables of
- *	  match_payments(): their names, columns and column types.
+ *	  match_payments(): their names, columns and column types; and the
+ *	  settings the queries reading them are planned and run under.
  *
  * Tables arrive as regclass (bound when a view is created) or, from the
  * functions kept for 1.1's views, as text names resolved as relations
@@ -26,6 +27,7 @@
 #include "commands/defrem.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
@@ -430,4 +432,27 @@ match_check_same_types(MatchTable *pay, MatchTable *acc,
 		check_same_type(pay, acc, partition_by, pay->key_type, acc->key_type);
 		acc->key_coll = pay->key_coll;
 	}
+}
+
+/*
+ * Plan and run the queries that read the tables (and the ledger) without
+ * JIT, until match_reads_end(nest_level): each is one scan of every row,
+ * which JIT compiles at a cost of about 50 MB of memory at 10M rows, for
+ * no speed we could measure.  An error in between unwinds the setting
+ * with the (sub)transaction, as a function's SET clause is.
+ */
+int
+match_reads_begin(void)
+{
+	int			nest_level = NewGUCNestLevel();
+
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nest_level;
+}
+
+void
+match_reads_end(int nest_level)
+{
+	AtEOXact_GUC(true, nest_level);
 }

@@ -94,6 +94,7 @@ plan_side(MatchInput *in, int side)
 	MatchTable *t = in->table[side];
 	StringInfoData query;
 	CachedPlan *cplan;
+	int			nest_level;
 
 	initStringInfo(&query);
 	appendStringInfo(&query, "SELECT id, date, month");
@@ -103,7 +104,9 @@ plan_side(MatchInput *in, int side)
 		appendStringInfo(&query, ", %s", quote_identifier(t->amount_column));
 	appendStringInfo(&query, " FROM %s", t->qualname);
 
+	nest_level = match_reads_begin();
 	in->plan[side] = SPI_prepare(query.data, 0, NULL);
+	match_reads_end(nest_level);
 	if (in->plan[side] == NULL)
 		elog(ERROR, "could not plan the query of \"%s\": %s", t->relname,
 			 SPI_result_code_string(SPI_result));
@@ -127,12 +130,15 @@ run_side(MatchInput *in, int side, DestReceiver *dest)
 {
 	SPIExecuteOptions options;
 	int			rc;
+	int			nest_level;
 
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
 	options.dest = dest;
 	/* SPI reports a SELECT whose rows go to a DestNone receiver as utility */
+	nest_level = match_reads_begin();	/* should it plan again */
 	rc = SPI_execute_plan_extended(in->plan[side], &options);
+	match_reads_end(nest_level);
 	if (rc < 0)
 		elog(ERROR, "could not read relation \"%s\": %s",
 			 in->table[side]->relname, SPI_result_code_string(rc));
