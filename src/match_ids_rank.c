@@ -24,6 +24,7 @@
  *-------------------------------------------------------------------------
  */
 #include "match_ids_int.h"
+#include "compat.h"
 
 #include "miscadmin.h"
 #include "utils/memutils.h"
@@ -38,6 +39,9 @@ typedef struct IdItem
 /* Most buckets of one radix pass, and runs sorted by insertion. */
 #define ID_RADIX_BUCKETS	2048
 #define ID_INSERTION_ITEMS	32
+
+/* How many items ahead the ranking loop fetches an item's value and rank */
+#define ID_PREFETCH_AHEAD	16
 
 /*
  * Compare two values (positions a and b, in read order) in the type's
@@ -426,7 +430,6 @@ match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 {
 	MemoryContext old;
 	IdItem	   *items;
-	int64	   *rank_of;
 	char	   *fixed = NULL;
 	Datum	   *values = NULL;
 	int64		class = -1;
@@ -442,7 +445,6 @@ match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 		items[i].pos = i;
 	from = sort_items(ids, items, n);
 
-	rank_of = palloc_extended(n * sizeof(int64), MCXT_ALLOC_HUGE);
 	if (ids->fixed)
 		fixed = palloc_extended(n * ids->typlen, MCXT_ALLOC_HUGE);
 	else
@@ -451,6 +453,15 @@ match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 	{
 		int64		end = k + 1;
 
+		/* items are in value order, their values and ranks in read order */
+		if (k + ID_PREFETCH_AHEAD < n)
+		{
+			int64		ahead = items[k + ID_PREFETCH_AHEAD].pos;
+
+			compat_prefetch(&rows[ahead]);
+			if (fixed)
+				compat_prefetch(ids->fixed + ahead * ids->typlen);
+		}
 		while (end < n && same_class(ids, items, end, from))
 			end++;
 		class++;
@@ -474,16 +485,13 @@ match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 				else
 					values[spelling] = ids->values[pos];
 			}
-			rank_of[pos] = (class << 32) | spelling;
+			rows[pos].id = (class << 32) | spelling;
 		}
 		if (((k ^ end) & ~INT64CONST(0xffff)) != 0)
 			CHECK_FOR_INTERRUPTS();
 		k = end;
 	}
 	pfree(items);
-	for (int64 i = 0; i < n; i++)
-		rows[i].id = rank_of[i];
-	pfree(rank_of);
 
 	if (ids->fixed)
 	{
