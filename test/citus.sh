@@ -231,9 +231,12 @@ fi
 # action_summary_state.
 stype=$(q coordinator -At -c "SELECT aggtranstype::regtype FROM pg_aggregate
 	WHERE aggfnoid = 'action_summary(text, timestamptz)'::regprocedure")
-for grouping in "GROUP BY region" "no GROUP BY"; do
+for grouping in "GROUP BY region" "no GROUP BY" "rollup by region"; do
 	if [ "$grouping" = "no GROUP BY" ]; then
 		q="SELECT action_summary(type, created_at) AS s FROM %s"
+	elif [ "$grouping" = "rollup by region" ]; then
+		# the rollup aggregate's state, finished
+		q="SELECT region, action_summary_result(action_summary_partial(type, created_at)) AS s FROM %s GROUP BY region"
 	else
 		q="SELECT region, action_summary(type, created_at) AS s FROM %s GROUP BY region"
 	fi
