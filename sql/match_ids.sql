@@ -147,6 +147,10 @@ SELECT * FROM match_payments_typed(NULL::numeric, 'pay_n', 'acc_n') ORDER BY pay
 INSERT INTO pay_n VALUES (1.0, '2024-02-02', 1), (1.00, '2024-02-03', 1);
 SELECT try($$SELECT * FROM match_payments_typed(NULL::numeric, 'pay_n', 'acc_n')$$);
 DELETE FROM pay_n WHERE id = 1;
+-- the message shows the same spelling whichever row is stored first
+INSERT INTO pay_n VALUES (1.00, '2024-02-03', 1), (1.0, '2024-02-02', 1);
+SELECT try($$SELECT * FROM match_payments_typed(NULL::numeric, 'pay_n', 'acc_n')$$);
+DELETE FROM pay_n WHERE id = 1;
 -- With partition_by, ids need be unique only within a key: 1.0 in one
 -- account and 1.00 in another are allowed, and each payment comes back
 -- with its own id as stored.

@@ -149,7 +149,7 @@ put_group_rows(ReturnSetInfo *rsinfo, const ResultIds *ids,
 		CHECK_FOR_INTERRUPTS();
 		if (ids->type != INT8OID)
 		{
-			/* the values of ids of other types lie in rank order */
+			/* the values of ids of other types lie in read order */
 			for (int step = 0; step < 2; step++)
 			{
 				int64		q = p + MATCH_PREFETCH_ROWS * (2 - step);

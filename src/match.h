@@ -202,6 +202,8 @@ extern int	match_ids_shift(const MatchIds *ids);
 extern Datum match_ids_datum(const MatchIds *ids, int64 id);
 extern void match_ids_prefetch(const MatchIds *ids, int64 id, bool value);
 extern char *match_ids_text(const MatchIds *ids, int64 id);
+extern int64 match_ids_least_image(const MatchIds *ids, const MatchRow *rows,
+								   int64 n, int64 id);
 
 /* ---- reading the tables (match_input.c) ---- */
 

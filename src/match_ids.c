@@ -11,11 +11,11 @@
  *
  *	- for smallint, integer and bigint ids, the id itself;
  *	- for any other type, its rank: the number of distinct ids of the table
- *	  that sort before it.  The values are copied as rows are read (in read
- *	  order, the row keeping its position), then sorted once
- *	  (match_ids_rank()), which gives each row its rank and leaves the
- *	  distinct values in order, so that a rank gives back its value for the
- *	  result and for messages.
+ *	  that sort before it, in the high 32 bits, and in the low 32 bits the
+ *	  row's read position.  The values are copied as rows are read (in
+ *	  read order, where they stay), then sorted once (match_ids_rank()),
+ *	  which gives each row its rank; the position gives back the row's
+ *	  own value for the result and for messages.
  *
  * match_ids_rank.c ranks them.
  *

@@ -25,8 +25,8 @@ typedef enum IdOrder
  * One table's ids.  Integer ids are not kept: rows keep them.  Others are
  * kept as read, row by row: values of a fixed-length type passed by
  * reference (uuid) one after another in fixed, every other type as Datums
- * in values (varlenas pointing into chunks of copies).  Ranking puts them
- * in rank order, one per distinct id.
+ * in values (varlenas pointing into chunks of copies).  Ranking leaves
+ * them where they are.
  */
 struct MatchIds
 {
@@ -58,7 +58,7 @@ struct MatchIds
 };
 
 /*
- * Value pos of ids (in read order, or rank order once ranked).
+ * Value pos of ids, in read order.
  */
 static inline Datum
 ids_value(const MatchIds *ids, int64 pos)

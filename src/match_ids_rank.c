@@ -3,8 +3,8 @@
  * match_ids_rank.c
  *	  Ranking the ids of a table that are not integers (see match_ids.c):
  *	  one sort of the values read gives each row the rank of its id among
- *	  the table's distinct ids, in the id type's btree order, and leaves
- *	  the distinct values in rank order.
+ *	  the table's distinct ids, in the id type's btree order; the values
+ *	  stay where they were read.
  *
  * Each value gets a 64-bit key whose unsigned order is the values' order
  * wherever two keys differ, and the keys are sorted by radix; only values
@@ -27,6 +27,7 @@
 #include "compat.h"
 
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 
 /* A value to be put in order: its key, its read position. */
@@ -200,63 +201,88 @@ typedef struct ByteKeys
 	uint64		span[ID_KEY_BYTES];
 } ByteKeys;
 
+/* How many byte positions one pass over the values takes the range of */
+#define ID_SCAN_BYTES	32
+
 /*
- * ID_BYTES: find the prefix every value shares, and the range of the
- * bytes after it, position by position.
+ * ID_BYTES: the least and the greatest byte of the values at each of the
+ * ID_SCAN_BYTES positions from position from on (a value too short for a
+ * position counting as 0), into lo and hi.  Returns the length of the
+ * shortest value.
  */
-static void
-byte_keys(const MatchIds *ids, int64 n, ByteKeys *bk)
+static int
+scan_bytes(const MatchIds *ids, int64 n, int from, uint8 *lo, uint8 *hi)
 {
-	int			first_len;
-	const char *first = ids_value_bytes(ids, ids_value(ids, 0), &first_len);
-	int			shared = first_len;
-	int			hi[ID_KEY_BYTES];
-	uint64		product = 1;
+	int			minlen = PG_INT32_MAX;
 
-	for (int64 i = 1; i < n && shared > 0; i++)
-	{
-		int			len;
-		const char *p = ids_value_bytes(ids, ids_value(ids, i), &len);
-		int			k = 0;
-
-		shared = Min(shared, len);
-		while (k < shared && p[k] == first[k])
-			k++;
-		shared = k;
-		if ((i & 0xffff) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	bk->skip = shared;
-	for (int k = 0; k < ID_KEY_BYTES; k++)
-	{
-		bk->lo[k] = 255;
-		hi[k] = 0;
-	}
+	memset(lo, 0xff, ID_SCAN_BYTES);
+	memset(hi, 0, ID_SCAN_BYTES);
 	for (int64 i = 0; i < n; i++)
 	{
 		int			len;
 		const char *p = ids_value_bytes(ids, ids_value(ids, i), &len);
+		uint8		b[ID_SCAN_BYTES];
 
-		for (int k = 0; k < ID_KEY_BYTES; k++)
+		minlen = Min(minlen, len);
+		if (len >= from + ID_SCAN_BYTES)
+			memcpy(b, p + from, ID_SCAN_BYTES);
+		else
 		{
-			int			b = shared + k < len ? (unsigned char) p[shared + k] : 0;
-
-			bk->lo[k] = Min(bk->lo[k], b);
-			hi[k] = Max(hi[k], b);
+			memset(b, 0, ID_SCAN_BYTES);
+			if (len > from)
+				memcpy(b, p + from, len - from);
+		}
+		/* a loop the compiler makes a few vector instructions of */
+		for (int k = 0; k < ID_SCAN_BYTES; k++)
+		{
+			lo[k] = Min(lo[k], b[k]);
+			hi[k] = Max(hi[k], b[k]);
 		}
 		if ((i & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	bk->npos = 0;
-	for (int k = 0; k < ID_KEY_BYTES; k++)
+	return minlen;
+}
+
+/*
+ * ID_BYTES: find the prefix every value shares, and the range of the
+ * bytes after it, position by position: one pass over the values, more
+ * only while the shared prefix is longer than ID_SCAN_BYTES -
+ * ID_KEY_BYTES.
+ */
+static void
+byte_keys(const MatchIds *ids, int64 n, ByteKeys *bk)
+{
+	uint8		lo[ID_SCAN_BYTES];
+	uint8		hi[ID_SCAN_BYTES];
+	int			from = 0;
+	int			k;
+	uint64		product = 1;
+
+	for (;;)
 	{
-		uint64		span = (uint64) (hi[k] - bk->lo[k]) + 1;
+		int			minlen = scan_bytes(ids, n, from, lo, hi);
+
+		/* positions every value has, holding the same byte in each */
+		k = 0;
+		while (from + k < minlen && k < ID_SCAN_BYTES && lo[k] == hi[k])
+			k++;
+		if (k + ID_KEY_BYTES <= ID_SCAN_BYTES)
+			break;
+		from += k;
+	}
+	bk->skip = from + k;
+	bk->npos = 0;
+	for (int pos = 0; pos < ID_KEY_BYTES; pos++)
+	{
+		uint64		span = (uint64) (hi[k + pos] - lo[k + pos]) + 1;
 
 		if (product > PG_UINT64_MAX / span)
 			break;
 		product *= span;
-		bk->span[k] = span;
-		bk->npos = k + 1;
+		bk->lo[pos] = lo[k + pos];
+		bk->span[pos] = span;
+		bk->npos = pos + 1;
 	}
 }
 
@@ -396,14 +422,6 @@ compare_images(const MatchIds *ids, const IdItem *a, const IdItem *b)
 	return strcmp(DatumGetCString(va), DatumGetCString(vb));
 }
 
-#define ST_SORT sort_by_image
-#define ST_ELEMENT_TYPE IdItem
-#define ST_COMPARE_ARG_TYPE MatchIds
-#define ST_COMPARE(a, b, ids) compare_images(ids, a, b)
-#define ST_SCOPE static
-#define ST_DECLARE
-#define ST_DEFINE
-#include "lib/sort_template.h"
 
 /*
  * Whether item k is of the class of item k - 1: equal in the type's order.
@@ -421,8 +439,7 @@ same_class(MatchIds *ids, const IdItem *items, int64 k, int from)
  * Give every row its id as ranked (rows[i].id is its read position on
  * entry, as match_ids_add() returned it): the rank of its class, the ids
  * its type calls equal, shifted left by 32 bits (see match_ids_shift()),
- * then the number of its spelling among the distinct spellings in that
- * order, in which the values are kept.  Rows of one class make
+ * then its read position, where its value stays.  Rows of one class make
  * match_ids_repeated() say so.  Nothing to do for integer ids.
  */
 void
@@ -430,80 +447,59 @@ match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 {
 	MemoryContext old;
 	IdItem	   *items;
-	char	   *fixed = NULL;
-	Datum	   *values = NULL;
 	int64		class = -1;
-	int64		spelling = -1;
 	int			from;
 
 	if (ids->order == ID_INTEGER || n == 0)
 		return;
 	Assert(n == ids->n);
+	if (n > (int64) PG_UINT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many rows with ids of type %s", format_type_be(ids->type)),
+				 errdetail("At most %u rows of a table are matched at once.",
+						   PG_UINT32_MAX)));
 	old = MemoryContextSwitchTo(ids->values_cxt);
 	items = palloc_extended(n * sizeof(IdItem), MCXT_ALLOC_HUGE);
 	for (int64 i = 0; i < n; i++)
 		items[i].pos = i;
 	from = sort_items(ids, items, n);
 
-	if (ids->fixed)
-		fixed = palloc_extended(n * ids->typlen, MCXT_ALLOC_HUGE);
-	else
-		values = palloc_extended(n * sizeof(Datum), MCXT_ALLOC_HUGE);
-	for (int64 k = 0; k < n;)
+	/* items are in value order, the rows in read order */
+	for (int64 k = 0; k < n; k++)
 	{
-		int64		end = k + 1;
-
-		/* items are in value order, their values and ranks in read order */
 		if (k + ID_PREFETCH_AHEAD < n)
-		{
-			int64		ahead = items[k + ID_PREFETCH_AHEAD].pos;
-
-			compat_prefetch(&rows[ahead]);
-			if (fixed)
-				compat_prefetch(ids->fixed + ahead * ids->typlen);
-		}
-		while (end < n && same_class(ids, items, end, from))
-			end++;
-		class++;
-		if (end - k > 1)
-		{
+			compat_prefetch(&rows[items[k + ID_PREFETCH_AHEAD].pos]);
+		if (k == 0 || !same_class(ids, items, k, from))
+			class++;
+		else
 			ids->repeated = IDS_REPEATED;
-			sort_by_image(items + k, end - k, ids);
-		}
-		for (int64 i = k; i < end; i++)
-		{
-			int64		pos = items[i].pos;
-
-			if (i == k || compare_images(ids, &items[i], &items[i - 1]) != 0)
-			{
-				spelling++;
-				if (fixed && ids->typlen == 16)
-					memcpy(fixed + spelling * 16, ids->fixed + pos * 16, 16);
-				else if (fixed)
-					memcpy(fixed + spelling * ids->typlen,
-						   ids->fixed + pos * ids->typlen, ids->typlen);
-				else
-					values[spelling] = ids->values[pos];
-			}
-			rows[pos].id = (class << 32) | spelling;
-		}
-		if (((k ^ end) & ~INT64CONST(0xffff)) != 0)
+		rows[items[k].pos].id = (class << 32) | items[k].pos;
+		if ((k & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
-		k = end;
 	}
 	pfree(items);
-
-	if (ids->fixed)
-	{
-		pfree(ids->fixed);
-		ids->fixed = fixed;
-	}
-	else
-	{
-		pfree(ids->values);
-		ids->values = values;
-	}
-	ids->cap = n;
-	ids->n = spelling + 1;
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Of the rows whose ids are of the class of id (ranked ids), the id whose
+ * value's stored image is the least: which spelling of a repeated id a
+ * message shows, whatever the order the rows were read in.
+ */
+int64
+match_ids_least_image(const MatchIds *ids, const MatchRow *rows, int64 n,
+					  int64 id)
+{
+	if (ids->order == ID_INTEGER)
+		return id;
+	for (int64 i = 0; i < n; i++)
+	{
+		IdItem		a = {0, rows[i].id & 0xffffffff};
+		IdItem		b = {0, id & 0xffffffff};
+
+		if ((rows[i].id >> 32) == (id >> 32) && compare_images(ids, &a, &b) < 0)
+			id = rows[i].id;
+	}
+	return id;
 }

@@ -421,6 +421,7 @@ check_ids(MatchInput *in, int side, const MatchGroup *group,
 								 match_ids_shift(in->ids[side]), &dup))
 		return;
 
+	dup = match_ids_least_image(in->ids[side], rows->rows, rows->n, dup);
 	id = match_ids_text(in->ids[side], dup);
 	if (in->partition_by)
 		ereport(ERROR,
