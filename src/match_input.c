@@ -174,14 +174,21 @@ static void
 init_key_type(MatchKeyType *kt, MatchTable *pay, MemoryContext cxt)
 {
 	TypeCacheEntry *tc = lookup_type_cache(pay->key_type,
-										   TYPECACHE_CMP_PROC_FINFO);
+										   TYPECACHE_LT_OPR | TYPECACHE_CMP_PROC);
 	bool		isvarlena;
 
 	kt->type = pay->key_type;
 	kt->collation = type_is_collatable(pay->key_type) ?
 		pay->key_coll : InvalidOid;
 	get_typlenbyval(kt->type, &kt->typlen, &kt->typbyval);
-	fmgr_info_cxt(tc->cmp_proc_finfo.fn_oid, &kt->cmp, cxt);
+	memset(&kt->ssup, 0, sizeof(kt->ssup));
+	kt->ssup.ssup_cxt = cxt;
+	kt->ssup.ssup_collation = kt->collation;
+	/* an operator class may lack "<"; its comparison is what counts */
+	if (OidIsValid(tc->lt_opr))
+		PrepareSortSupportFromOrderingOp(tc->lt_opr, &kt->ssup);
+	else
+		PrepareSortSupportComparisonShim(tc->cmp_proc, &kt->ssup);
 	getTypeOutputInfo(kt->type, &kt->out_func, &isvarlena);
 }
 

@@ -18,6 +18,7 @@
 
 #include "executor/tuptable.h"
 #include "tcop/dest.h"
+#include "utils/sortsupport.h"
 
 /* Column positions in the queries that read the tables. */
 #define COL_ID		1
@@ -36,18 +37,20 @@ typedef struct MatchKeyType
 	Oid			collation;
 	int16		typlen;
 	bool		typbyval;
-	FmgrInfo	cmp;
+	SortSupportData ssup;		/* the btree comparison, without fmgr */
 	Oid			out_func;
 } MatchKeyType;
 
 /*
- * Compare two non-NULL partition keys with the type's btree comparison.
+ * Compare two non-NULL partition keys with the type's btree comparison
+ * (through its sort support, which for the common types skips a function
+ * call: it runs once or more per row read).
  */
 static inline int
 match_key_compare(const MatchKeyType *kt, Datum a, Datum b)
 {
-	return DatumGetInt32(FunctionCall2Coll(unconstify(FmgrInfo *, &kt->cmp),
-										   kt->collation, a, b));
+	return ApplySortComparator(a, false, b, false,
+							   unconstify(SortSupportData *, &kt->ssup));
 }
 
 /* ---- partition keys (match_keys.c) ---- */
