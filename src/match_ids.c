@@ -305,13 +305,14 @@ match_ids_datum(const MatchIds *ids, int64 id)
  * Ask for the value of an id to be brought into the cache: the result
  * rows need their ids' values in an order unrelated to the values'.  A
  * varlena takes two steps, some rows apart: first its Datum (value
- * false), then what it points at (value true).
+ * false), then what it points at (value true); a value of fixed length
+ * the first only.
  */
 void
 match_ids_prefetch(const MatchIds *ids, int64 id, bool value)
 {
 	id &= 0xffffffff;
-	if (ids->fixed)
+	if (ids->fixed && !value)
 		compat_prefetch(ids->fixed + id * ids->typlen);
 	else if (ids->values && !value)
 		compat_prefetch(&ids->values[id]);

@@ -27,6 +27,7 @@
 #include "compat.h"
 
 #include "miscadmin.h"
+#include "port/pg_bswap.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -120,11 +121,30 @@ compare_abbreviated(const IdItem *a, const IdItem *b, MatchIds *ids)
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
+/* Sort a few items by key, by insertion. */
+static inline void
+insertion_items(IdItem *items, int64 n)
+{
+	for (int64 i = 1; i < n; i++)
+	{
+		IdItem		item = items[i];
+		int64		j = i;
+
+		while (j > 0 && items[j - 1].key > item.key)
+		{
+			items[j] = items[j - 1];
+			j--;
+		}
+		items[j] = item;
+	}
+}
+
 /*
- * Sort items by key, in place, tmp (as large) as scratch: at each level
- * the items are counted into at most ID_RADIX_BUCKETS buckets of their
- * key's range, copied to tmp in the buckets' order and back, and each
- * bucket is sorted the same way; a few items by insertion.
+ * Sort more than ID_INSERTION_ITEMS items by key, in place, tmp (as
+ * large) as scratch: the items are counted into at most ID_RADIX_BUCKETS
+ * buckets of their key's range, copied to tmp in the buckets' order and
+ * back, and each bucket is sorted the same way; a few items by insertion,
+ * here, so that the many small buckets cost no call.
  */
 static void
 radix_items(IdItem *items, IdItem *tmp, int64 n)
@@ -135,22 +155,6 @@ radix_items(IdItem *items, IdItem *tmp, int64 n)
 	int			shift = 0;
 	int32		nbuckets;
 
-	if (n <= ID_INSERTION_ITEMS)
-	{
-		for (int64 i = 1; i < n; i++)
-		{
-			IdItem		item = items[i];
-			int64		j = i;
-
-			while (j > 0 && items[j - 1].key > item.key)
-			{
-				items[j] = items[j - 1];
-				j--;
-			}
-			items[j] = item;
-		}
-		return;
-	}
 	CHECK_FOR_INTERRUPTS();
 	min = max = items[0].key;
 	for (int64 i = 1; i < n; i++)
@@ -177,8 +181,12 @@ radix_items(IdItem *items, IdItem *tmp, int64 n)
 	for (int32 b = 0; b < nbuckets && shift > 0; b++)
 	{
 		int64		start = b == 0 ? 0 : count[b - 1];
+		int64		size = count[b] - start;
 
-		radix_items(items + start, tmp + start, count[b] - start);
+		if (size <= ID_INSERTION_ITEMS)
+			insertion_items(items + start, size);
+		else
+			radix_items(items + start, tmp + start, size);
 	}
 }
 
@@ -197,8 +205,10 @@ typedef struct ByteKeys
 {
 	int			skip;			/* the shared prefix */
 	int			npos;			/* positions in the key */
+	bool		raw;			/* 8 positions of any byte: the key is them */
 	int			lo[ID_KEY_BYTES];
 	uint64		span[ID_KEY_BYTES];
+	uint64		weight[ID_KEY_BYTES];	/* of a position: the spans after it */
 } ByteKeys;
 
 /* How many byte positions one pass over the values takes the range of */
@@ -284,6 +294,12 @@ byte_keys(const MatchIds *ids, int64 n, ByteKeys *bk)
 		bk->span[pos] = span;
 		bk->npos = pos + 1;
 	}
+	for (int pos = bk->npos - 1; pos >= 0; pos--)
+		bk->weight[pos] = pos == bk->npos - 1 ? 1 :
+			bk->weight[pos + 1] * bk->span[pos + 1];
+	bk->raw = bk->npos == 8;
+	for (int pos = 0; pos < bk->npos; pos++)
+		bk->raw &= bk->span[pos] == 256;
 }
 
 /*
@@ -296,11 +312,18 @@ bytes_key(const MatchIds *ids, int64 pos, const ByteKeys *bk)
 	const char *p = ids_value_bytes(ids, ids_value(ids, pos), &len);
 	uint64		key = 0;
 
+	if (bk->raw && len >= bk->skip + 8)
+	{
+		/* random bytes (uuid): the 8 bytes, big-endian */
+		memcpy(&key, p + bk->skip, 8);
+		return pg_ntoh64(key);
+	}
+	/* products independent of each other, not a chain of them */
 	for (int k = 0; k < bk->npos; k++)
 	{
 		int			b = bk->skip + k < len ? (unsigned char) p[bk->skip + k] : 0;
 
-		key = key * bk->span[k] + (uint64) (b - bk->lo[k]);
+		key += (uint64) (b - bk->lo[k]) * bk->weight[k];
 	}
 	return key;
 }
@@ -375,9 +398,14 @@ sort_items(MatchIds *ids, IdItem *items, int64 n)
 		}
 	}
 
-	tmp = palloc_extended(n * sizeof(IdItem), MCXT_ALLOC_HUGE);
-	radix_items(items, tmp, n);
-	pfree(tmp);
+	if (n <= ID_INSERTION_ITEMS)
+		insertion_items(items, n);
+	else
+	{
+		tmp = palloc_extended(n * sizeof(IdItem), MCXT_ALLOC_HUGE);
+		radix_items(items, tmp, n);
+		pfree(tmp);
+	}
 	for (int64 i = 0; i < n;)
 	{
 		int64		j = i + 1;

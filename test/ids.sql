@@ -18,7 +18,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
-SELECT plan(19);
+SELECT plan(20);
 \ir lib/matching.sql
 
 -- A random case in integer terms: n numbers the rows, the other columns
@@ -487,6 +487,39 @@ SELECT s AS strategy, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
 	LATERAL match_payments_typed(NULL::uuid, 'pay_uuid', 'acc_uuid', s, 'account_id') m;
 SELECT is(sum(violations), 0::numeric, 'uuid ids: every matching invariant holds')
 FROM matching_invariants('big_uuid_result', 'pay_uuid', 'acc_uuid', 'account_id');
+
+-- text ids sharing a prefix longer than one pass over their bytes takes
+-- in (40 bytes), some ending early (a prefix of others, and shorter than
+-- the shared prefix): the result in ids equals the untyped function's
+-- over their ranks (rank() under "C"), ties on every date
+CREATE TEMP TABLE long_acc (id text COLLATE "C", date date, month int);
+CREATE TEMP TABLE long_pay (id text COLLATE "C", date date, month int);
+INSERT INTO long_acc
+SELECT repeat('x', 40) || '-' || md5(random()::text) || CASE WHEN random() < 0.2 THEN '' ELSE 'z' END,
+	date '2024-01-01' + (g % 30), g % 5
+FROM generate_series(1, 3000) g;
+INSERT INTO long_acc VALUES (repeat('x', 40), '2024-01-05', 1), (repeat('x', 39), '2024-01-05', 1);
+INSERT INTO long_pay
+SELECT repeat('x', 40) || '-' || md5(random()::text), date '2024-01-01' + (g % 40), g % 5
+FROM generate_series(1, 3000) g;
+CREATE TEMP TABLE long_acc_rank AS
+SELECT rank() OVER (ORDER BY id)::int AS id, date, month, id AS orig FROM long_acc;
+CREATE TEMP TABLE long_pay_rank AS
+SELECT rank() OVER (ORDER BY id)::int AS id, date, month, id AS orig FROM long_pay;
+SELECT is((SELECT count(*) FROM
+		(SELECT s, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
+			LATERAL match_payments_typed(NULL::text, 'long_pay', 'long_acc', s) m) a
+		FULL JOIN
+		(SELECT s, p.orig AS payment_id, x.orig AS accrual_id, m.matched_by
+		 FROM unnest(ARRAY['sequential', 'month_first']) s,
+			LATERAL match_payments('long_pay_rank', 'long_acc_rank', s) m
+			JOIN long_pay_rank p ON p.id = m.payment_id
+			LEFT JOIN long_acc_rank x ON x.id = m.accrual_id) b
+		USING (s, payment_id)
+		WHERE a.accrual_id IS DISTINCT FROM b.accrual_id
+			OR a.matched_by IS DISTINCT FROM b.matched_by),
+	0::bigint,
+	'text ids with a 40-byte shared prefix, some ending early: the matches of their ranks');
 
 SELECT * FROM finish();
 ROLLBACK;
