@@ -20,6 +20,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
 SELECT plan(20);
 \ir lib/matching.sql
+\ir lib/allocation.sql
 
 -- A random case in integer terms: n numbers the rows, the other columns
 -- are what matching reads.
@@ -39,10 +40,6 @@ CREATE TEMP TABLE pay_rank (id int, date date, month int, amount numeric, accoun
 -- lock for every table it ever creates)
 CREATE TEMP TABLE ref_paid (n int);
 CREATE TEMP TABLE ref_result (payment_n int, accrual_n int, matched_by text);
-CREATE TEMP TABLE ref_balance (n int, balance numeric);
-CREATE TEMP TABLE ref_remainder (n int, remainder numeric);
-CREATE TEMP TABLE ref_row (seq int GENERATED ALWAYS AS IDENTITY, payment_n int,
-	accrual_n int, amount numeric, matched_by text);
 
 -- A random id of a kind: a uuid from the seeded random(), or a text of 16
 -- to 20 bytes whose prefix varies in case ('PAY-', 'pay-', 'Pay-'), so
@@ -210,67 +207,16 @@ BEGIN
 	RETURN QUERY SELECT * FROM ref_result;
 END $$;
 
--- Brute-force allocation on kind's tables (test/allocate.sql's rules,
--- ids in the id column's order): payments one at a time in (date, id)
--- order, each allocation the least of what the payment has left and what
--- the accrual still owes, accruals in (date, id) order, same month first
--- in the passes that look at months.  Rows numbered in the order the
--- rules give: payments by (account when partitioned, NULLs last; date,
--- NULLs last; id), each one's allocations in the order made, then its
--- unallocated amount.
+-- The allocation reference of test/lib/allocation.sql over the typed
+-- tables of a kind, ties broken by their ids, rows named by n.
 CREATE FUNCTION pg_temp.ref_allocate(kind text, strategy text, partitioned bool)
 RETURNS TABLE (ord bigint, payment_n int, accrual_n int, amount numeric,
 			   matched_by text, partition_key text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-DECLARE
-	pr record;
-	ar record;
-	x numeric;
-	pass text;
-BEGIN
-	TRUNCATE ref_balance, ref_remainder;
-	TRUNCATE ref_row RESTART IDENTITY;
-	EXECUTE format('INSERT INTO ref_balance SELECT n, amount FROM acc_%s WHERE date IS NOT NULL', kind);
-	EXECUTE format('INSERT INTO ref_remainder SELECT n, amount FROM pay_%s', kind);
-	FOREACH pass IN ARRAY CASE strategy WHEN 'sequential' THEN ARRAY['both']
-			ELSE ARRAY['month', 'oldest'] END LOOP
-		FOR pr IN EXECUTE format('SELECT * FROM pay_%s WHERE date IS NOT NULL ORDER BY date, id', kind) LOOP
-			FOR ar IN EXECUTE format($q$
-				SELECT a.n, 1 AS part, a.date, a.id FROM acc_%1$s a
-				WHERE $1 IN ('both', 'month') AND a.month = $2 AND a.date < $3
-				  AND (NOT $4 OR a.account_id = $5)
-				UNION ALL
-				SELECT a.n, 2, a.date, a.id FROM acc_%1$s a
-				WHERE $1 IN ('both', 'oldest') AND a.date < $3
-				  AND (NOT $4 OR a.account_id = $5)
-				ORDER BY 2, 3, 4$q$, kind)
-				USING pass, pr.month, pr.date, partitioned, pr.account_id
-			LOOP
-				SELECT least(r.remainder, b.balance) INTO x
-				FROM ref_remainder r, ref_balance b
-				WHERE r.n = pr.n AND b.n = ar.n;
-				CONTINUE WHEN x = 0;
-				UPDATE ref_remainder r SET remainder = r.remainder - x WHERE r.n = pr.n;
-				UPDATE ref_balance b SET balance = b.balance - x WHERE b.n = ar.n;
-				INSERT INTO ref_row (payment_n, accrual_n, amount, matched_by)
-				VALUES (pr.n, ar.n, x, CASE ar.part WHEN 1 THEN 'month' ELSE 'oldest' END);
-			END LOOP;
-		END LOOP;
-	END LOOP;
-	INSERT INTO ref_row (payment_n, accrual_n, amount, matched_by)
-	SELECT r.n, NULL, r.remainder, NULL FROM ref_remainder r
-	WHERE r.remainder > 0 OR NOT EXISTS (
-		SELECT 1 FROM ref_row w WHERE w.payment_n = r.n);
-	RETURN QUERY EXECUTE format($q$
-		SELECT row_number() OVER (ORDER BY
-				CASE WHEN $1 THEN p.account_id END NULLS LAST,
-				p.date NULLS LAST, p.id, w.seq),
-			w.payment_n, w.accrual_n, w.amount, w.matched_by,
-			CASE WHEN $1 THEN p.account_id::text END
-		FROM ref_row w JOIN pay_%s p ON p.n = w.payment_n$q$, kind)
-		USING partitioned;
-END $$;
+LANGUAGE sql AS $$
+	SELECT ord, payment_id::int, accrual_id::int, amount, matched_by, partition_key
+	FROM pg_temp.allocation_reference(strategy, partitioned, 'pay_' || kind,
+									  'acc_' || kind, 'n')
+$$;
 
 -- How many rows two sets of numbered rows differ by (in order when
 -- ordered, else as bags), given as queries; also: more columns to

@@ -1,17 +1,21 @@
 -- allocation.sql: the allocation rules read literally, stated once: a
--- brute-force allocator that test/allocate.sql and test/corrections.sql
--- hold allocate_payments() and allocation_corrections() against.  Loaded
+-- brute-force allocator that test/allocate.sql, test/corrections.sql and
+-- test/ids.sql hold allocate_payments(), allocation_corrections() and
+-- allocate_payments_typed() against.  Loaded
 -- with \ir; in a folder of its own so that pg_prove's test/*.sql does not
 -- run it.
 --
--- pg_temp.allocation_reference(strategy, partitioned) allocates the rows
--- of the temporary tables payment and accrual (columns id int, date,
--- month int, amount numeric, account_id int) of the session that loads it.
+-- pg_temp.allocation_reference(strategy, partitioned[, pay, acc, tag])
+-- allocates the rows of the tables pay and acc (by default the temporary
+-- tables payment and accrual of the session that loads it; columns id of
+-- any ordered type, date, month, amount numeric, account_id), ties broken
+-- by id in its type's order; rows are named in the result by their
+-- column tag, an integer (by default id itself).
 
 -- the reference's working tables (created once: a transaction holds a
 -- lock for every table it ever created)
-CREATE TEMP TABLE ref_balance (id int, date date, month int, balance numeric, account_id int);
-CREATE TEMP TABLE ref_remainder (id int, remainder numeric);
+CREATE TEMP TABLE ref_balance (tag bigint, balance numeric);
+CREATE TEMP TABLE ref_remainder (tag bigint, remainder numeric);
 CREATE TEMP TABLE ref_row (seq int GENERATED ALWAYS AS IDENTITY, payment_id bigint,
 	accrual_id bigint, amount numeric, matched_by text);
 
@@ -23,7 +27,8 @@ CREATE TEMP TABLE ref_row (seq int GENERATED ALWAYS AS IDENTITY, payment_id bigi
 -- account.  Rows come out numbered in the order the rules give: payments
 -- by (account, date, id) (NULLs last), each payment's allocations in the
 -- order made, then its unallocated amount.
-CREATE FUNCTION pg_temp.allocation_reference(strategy text, partitioned bool)
+CREATE FUNCTION pg_temp.allocation_reference(strategy text, partitioned bool,
+	pay text DEFAULT 'payment', acc text DEFAULT 'accrual', tag text DEFAULT 'id')
 RETURNS TABLE (ord bigint, payment_id bigint, accrual_id bigint, amount numeric,
 			   matched_by text, partition_key text)
 LANGUAGE plpgsql AS $$
@@ -38,44 +43,47 @@ DECLARE
 BEGIN
 	TRUNCATE ref_balance, ref_remainder;
 	TRUNCATE ref_row RESTART IDENTITY;
-	INSERT INTO ref_balance
-		SELECT a.id, a.date, a.month, a.amount, a.account_id
-		FROM accrual a WHERE a.date IS NOT NULL;
-	INSERT INTO ref_remainder SELECT p.id, p.amount FROM payment p;
+	EXECUTE format('INSERT INTO ref_balance SELECT %I, amount FROM %s WHERE date IS NOT NULL',
+				   tag, acc);
+	EXECUTE format('INSERT INTO ref_remainder SELECT %I, amount FROM %s', tag, pay);
 	FOREACH pass IN ARRAY passes LOOP
-		FOR pr IN SELECT * FROM payment WHERE date IS NOT NULL ORDER BY date, id LOOP
+		FOR pr IN EXECUTE format(
+			'SELECT %I AS tag, date, month, account_id FROM %s WHERE date IS NOT NULL ORDER BY date, id',
+			tag, pay)
+		LOOP
 			-- same month first (in its passes), then any
-			FOR ar IN
-				SELECT b.id, 1 AS part, b.date FROM ref_balance b
-				WHERE pass IN ('both', 'month') AND b.month = pr.month
-				  AND b.date < pr.date
-				  AND (NOT partitioned OR b.account_id = pr.account_id)
+			FOR ar IN EXECUTE format($q$
+				SELECT a.%1$I AS tag, 1 AS part, a.date, a.id FROM %2$s a
+				WHERE $1 IN ('both', 'month') AND a.month = $2 AND a.date < $3
+				  AND (NOT $4 OR a.account_id = $5)
 				UNION ALL
-				SELECT b.id, 2, b.date FROM ref_balance b
-				WHERE pass IN ('both', 'oldest') AND b.date < pr.date
-				  AND (NOT partitioned OR b.account_id = pr.account_id)
-				ORDER BY 2, 3, 1
+				SELECT a.%1$I, 2, a.date, a.id FROM %2$s a
+				WHERE $1 IN ('both', 'oldest') AND a.date < $3
+				  AND (NOT $4 OR a.account_id = $5)
+				ORDER BY 2, 3, 4$q$, tag, acc)
+				USING pass, pr.month, pr.date, partitioned, pr.account_id
 			LOOP
 				SELECT least(r.remainder, b.balance) INTO x
 				FROM ref_remainder r, ref_balance b
-				WHERE r.id = pr.id AND b.id = ar.id;
+				WHERE r.tag = pr.tag AND b.tag = ar.tag;
 				CONTINUE WHEN x = 0;
-				UPDATE ref_remainder r SET remainder = r.remainder - x WHERE r.id = pr.id;
-				UPDATE ref_balance b SET balance = b.balance - x WHERE b.id = ar.id;
+				UPDATE ref_remainder r SET remainder = r.remainder - x WHERE r.tag = pr.tag;
+				UPDATE ref_balance b SET balance = b.balance - x WHERE b.tag = ar.tag;
 				INSERT INTO ref_row (payment_id, accrual_id, amount, matched_by)
-				VALUES (pr.id, ar.id, x, CASE ar.part WHEN 1 THEN 'month' ELSE 'oldest' END);
+				VALUES (pr.tag, ar.tag, x, CASE ar.part WHEN 1 THEN 'month' ELSE 'oldest' END);
 			END LOOP;
 		END LOOP;
 	END LOOP;
 	INSERT INTO ref_row (payment_id, accrual_id, amount, matched_by)
-	SELECT r.id, NULL, r.remainder, NULL FROM ref_remainder r
+	SELECT r.tag, NULL, r.remainder, NULL FROM ref_remainder r
 	WHERE r.remainder > 0 OR NOT EXISTS (
-		SELECT 1 FROM ref_row w WHERE w.payment_id = r.id);
-	RETURN QUERY
-	SELECT row_number() OVER (ORDER BY
-			CASE WHEN partitioned THEN p.account_id END NULLS LAST,
-			p.date NULLS LAST, p.id, w.seq),
-		w.payment_id, w.accrual_id, w.amount, w.matched_by,
-		CASE WHEN partitioned THEN p.account_id::text END
-	FROM ref_row w JOIN payment p ON p.id = w.payment_id;
+		SELECT 1 FROM ref_row w WHERE w.payment_id = r.tag);
+	RETURN QUERY EXECUTE format($q$
+		SELECT row_number() OVER (ORDER BY
+				CASE WHEN $1 THEN p.account_id END NULLS LAST,
+				p.date NULLS LAST, p.id, w.seq),
+			w.payment_id, w.accrual_id, w.amount, w.matched_by,
+			CASE WHEN $1 THEN p.account_id::text END
+		FROM ref_row w JOIN %s p ON p.%I = w.payment_id$q$, pay, tag)
+		USING partitioned;
 END $$;
