@@ -28,7 +28,6 @@
 
 #include "miscadmin.h"
 #include "port/pg_bswap.h"
-#include "utils/builtins.h"
 #include "utils/memutils.h"
 
 /* A value to be put in order: its key, its read position. */
@@ -481,12 +480,8 @@ match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 	if (ids->order == ID_INTEGER || n == 0)
 		return;
 	Assert(n == ids->n);
-	if (n > (int64) PG_UINT32_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many rows with ids of type %s", format_type_be(ids->type)),
-				 errdetail("At most %u rows of a table are matched at once.",
-						   PG_UINT32_MAX)));
+	/* a table holds fewer than 2^31 rows (see rows_reserve()) */
+	Assert(n <= PG_INT32_MAX);
 	old = MemoryContextSwitchTo(ids->values_cxt);
 	items = palloc_extended(n * sizeof(IdItem), MCXT_ALLOC_HUGE);
 	for (int64 i = 0; i < n; i++)
