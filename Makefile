@@ -8,6 +8,7 @@ MATCH_OBJS = \
 	src/match_core.o \
 	src/match_ids.o \
 	src/match_ids_rank.o \
+	src/match_ids_radix.o \
 	src/match_input.o \
 	src/match_keys.o \
 	src/match_months.o \

@@ -17,7 +17,7 @@
  *	  which gives each row its rank; the position gives back the row's
  *	  own value for the result and for messages.
  *
- * match_ids_rank.c ranks them.
+ * match_ids_rank.c ranks them, sorting with match_ids_radix.c.
  *
  *-------------------------------------------------------------------------
  */

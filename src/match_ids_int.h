@@ -90,4 +90,18 @@ ids_value_bytes(const MatchIds *ids, Datum value, int *len)
 	return p;
 }
 
+/*
+ * A value to be put in order by radix: its key, cut to 32 bits (see
+ * rank_packed() in match_ids_rank.c), in the high half, its read position in the low half, so
+ * that sorting the items as integers sorts the values by key, then by
+ * position.
+ */
+#define ID_POS(item)	((int64) ((item) & 0xffffffff))
+#define ID_KEY(item)	((item) >> 32)
+
+/* The most bytes of a packed item's key (see match_ids_radix()) */
+#define ID_RADIX_BYTES	4
+
+extern void match_ids_radix(uint64 *items, uint64 *tmp, int64 n, int nbytes);
+
 #endif							/* MATCH_IDS_INT_H */

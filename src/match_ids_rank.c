@@ -7,8 +7,10 @@
  *	  stay where they were read.
  *
  * Each value gets a 64-bit key whose unsigned order is the values' order
- * wherever two keys differ, and the keys are sorted by radix; only values
- * whose keys are equal are compared further.  The key is:
+ * wherever two keys differ.  Its 32 most significant bits (of the keys'
+ * range) and the value's read position make one 64-bit item, and the
+ * items are sorted by radix; only values whose items' keys are equal are
+ * compared further.  The key is:
  *
  *	- for ids whose order is the order of their bytes (uuid; text, varchar
  *	  and char(n) under a C collation), their bytes after the prefix every
@@ -27,22 +29,16 @@
 #include "compat.h"
 
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "port/pg_bswap.h"
 #include "utils/memutils.h"
 
-/* A value to be put in order: its key, its read position. */
+/* A value to be sorted by comparison: its abbreviated key, its position. */
 typedef struct IdItem
 {
-	uint64		key;
+	Datum		key;
 	int64		pos;
 } IdItem;
-
-/* Most buckets of one radix pass, and runs sorted by insertion. */
-#define ID_RADIX_BUCKETS	2048
-#define ID_INSERTION_ITEMS	32
-
-/* How many items ahead the ranking loop fetches an item's value and rank */
-#define ID_PREFETCH_AHEAD	16
 
 /*
  * Compare two values (positions a and b, in read order) in the type's
@@ -74,7 +70,7 @@ compare_values(MatchIds *ids, int64 a, int64 b, int from)
 	return ApplySortComparator(va, false, vb, false, &ids->ssup);
 }
 
-/* Items of one key, compared from byte 'from' on (see compare_values()). */
+/* Packed items of one key, compared from byte 'from' on (see compare_values()). */
 typedef struct IdRun
 {
 	MatchIds   *ids;
@@ -82,9 +78,10 @@ typedef struct IdRun
 } IdRun;
 
 #define ST_SORT sort_id_run
-#define ST_ELEMENT_TYPE IdItem
+#define ST_ELEMENT_TYPE uint64
 #define ST_COMPARE_ARG_TYPE IdRun
-#define ST_COMPARE(a, b, run) compare_values((run)->ids, (a)->pos, (b)->pos, (run)->from)
+#define ST_COMPARE(a, b, run) \
+	compare_values((run)->ids, ID_POS(*(a)), ID_POS(*(b)), (run)->from)
 #define ST_CHECK_FOR_INTERRUPTS
 #define ST_SCOPE static
 #define ST_DECLARE
@@ -92,16 +89,15 @@ typedef struct IdRun
 #include "lib/sort_template.h"
 
 /*
- * Compare two items of a type sorted by comparison: abbreviated keys (in
- * key, as Datums), then values.
+ * Compare two items of a type sorted by comparison: abbreviated keys,
+ * then values.
  */
 static inline int
 compare_abbreviated(const IdItem *a, const IdItem *b, MatchIds *ids)
 {
 	if (ids->ssup.abbrev_converter)
 	{
-		int			r = ApplySortComparator((Datum) a->key, false,
-											(Datum) b->key, false,
+		int			r = ApplySortComparator(a->key, false, b->key, false,
 											&ids->ssup);
 
 		if (r != 0)
@@ -120,75 +116,6 @@ compare_abbreviated(const IdItem *a, const IdItem *b, MatchIds *ids)
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
-/* Sort a few items by key, by insertion. */
-static inline void
-insertion_items(IdItem *items, int64 n)
-{
-	for (int64 i = 1; i < n; i++)
-	{
-		IdItem		item = items[i];
-		int64		j = i;
-
-		while (j > 0 && items[j - 1].key > item.key)
-		{
-			items[j] = items[j - 1];
-			j--;
-		}
-		items[j] = item;
-	}
-}
-
-/*
- * Sort more than ID_INSERTION_ITEMS items by key, in place, tmp (as
- * large) as scratch: the items are counted into at most ID_RADIX_BUCKETS
- * buckets of their key's range, copied to tmp in the buckets' order and
- * back, and each bucket is sorted the same way; a few items by insertion,
- * here, so that the many small buckets cost no call.
- */
-static void
-radix_items(IdItem *items, IdItem *tmp, int64 n)
-{
-	int64		count[ID_RADIX_BUCKETS + 1];
-	uint64		min,
-				max;
-	int			shift = 0;
-	int32		nbuckets;
-
-	CHECK_FOR_INTERRUPTS();
-	min = max = items[0].key;
-	for (int64 i = 1; i < n; i++)
-	{
-		min = Min(min, items[i].key);
-		max = Max(max, items[i].key);
-	}
-	if (min == max)
-		return;
-	while (((max - min) >> shift) >= (uint64) Min(n, ID_RADIX_BUCKETS))
-		shift++;
-	nbuckets = (int32) ((max - min) >> shift) + 1;
-
-	memset(count, 0, (nbuckets + 1) * sizeof(int64));
-	for (int64 i = 0; i < n; i++)
-		count[((items[i].key - min) >> shift) + 1]++;
-	for (int32 b = 0; b < nbuckets; b++)
-		count[b + 1] += count[b];
-	for (int64 i = 0; i < n; i++)
-		tmp[count[(items[i].key - min) >> shift]++] = items[i];
-	memcpy(items, tmp, n * sizeof(IdItem));
-
-	/* count[b] is now where bucket b + 1 begins */
-	for (int32 b = 0; b < nbuckets && shift > 0; b++)
-	{
-		int64		start = b == 0 ? 0 : count[b - 1];
-		int64		size = count[b] - start;
-
-		if (size <= ID_INSERTION_ITEMS)
-			insertion_items(items + start, size);
-		else
-			radix_items(items + start, tmp + start, size);
-	}
-}
-
 /* Most bytes after the shared prefix a key of ID_BYTES covers. */
 #define ID_KEY_BYTES	16
 
@@ -198,13 +125,16 @@ radix_items(IdItem *items, IdItem *tmp, int64 n)
  * value too short for it counting as 0, below any byte a text can hold);
  * the key is the mixed-radix number of as many positions as fit in 64
  * bits, so that ids of few distinct bytes per position (digits) make
- * dense keys, which radix passes tell apart in few levels.
+ * dense keys, whose 32 most significant bits tell most ids apart.  When
+ * the first four positions hold any byte (random ids: uuid), the key is
+ * the eight bytes themselves, which is cheaper to make and as good.
  */
 typedef struct ByteKeys
 {
 	int			skip;			/* the shared prefix */
 	int			npos;			/* positions in the key */
-	bool		raw;			/* 8 positions of any byte: the key is them */
+	bool		raw;			/* the key is the 8 bytes themselves */
+	uint64		top;			/* the greatest key */
 	int			lo[ID_KEY_BYTES];
 	uint64		span[ID_KEY_BYTES];
 	uint64		weight[ID_KEY_BYTES];	/* of a position: the spans after it */
@@ -266,11 +196,11 @@ byte_keys(const MatchIds *ids, int64 n, ByteKeys *bk)
 	uint8		hi[ID_SCAN_BYTES];
 	int			from = 0;
 	int			k;
-	uint64		product = 1;
+	int			minlen;
 
 	for (;;)
 	{
-		int			minlen = scan_bytes(ids, n, from, lo, hi);
+		minlen = scan_bytes(ids, n, from, lo, hi);
 
 		/* positions every value has, holding the same byte in each */
 		k = 0;
@@ -282,23 +212,30 @@ byte_keys(const MatchIds *ids, int64 n, ByteKeys *bk)
 	}
 	bk->skip = from + k;
 	bk->npos = 0;
+	bk->top = 0;
 	for (int pos = 0; pos < ID_KEY_BYTES; pos++)
 	{
 		uint64		span = (uint64) (hi[k + pos] - lo[k + pos]) + 1;
 
-		if (product > PG_UINT64_MAX / span)
+		/* the greatest key, one position longer, must fit */
+		if (bk->top > (PG_UINT64_MAX - (span - 1)) / span)
 			break;
-		product *= span;
+		bk->top = bk->top * span + (span - 1);
 		bk->lo[pos] = lo[k + pos];
 		bk->span[pos] = span;
 		bk->npos = pos + 1;
 	}
+	/* positions of one byte in every value tell nothing apart */
+	while (bk->npos > 0 && bk->span[bk->npos - 1] == 1)
+		bk->npos--;
 	for (int pos = bk->npos - 1; pos >= 0; pos--)
 		bk->weight[pos] = pos == bk->npos - 1 ? 1 :
 			bk->weight[pos + 1] * bk->span[pos + 1];
-	bk->raw = bk->npos == 8;
-	for (int pos = 0; pos < bk->npos; pos++)
-		bk->raw &= bk->span[pos] == 256;
+	bk->raw = minlen >= bk->skip + 8 && bk->npos >= 4;
+	for (int pos = 0; pos < 4 && bk->raw; pos++)
+		bk->raw = bk->span[pos] == 256;
+	if (bk->raw)
+		bk->top = PG_UINT64_MAX;
 }
 
 /*
@@ -311,9 +248,9 @@ bytes_key(const MatchIds *ids, int64 pos, const ByteKeys *bk)
 	const char *p = ids_value_bytes(ids, ids_value(ids, pos), &len);
 	uint64		key = 0;
 
-	if (bk->raw && len >= bk->skip + 8)
+	if (bk->raw)
 	{
-		/* random bytes (uuid): the 8 bytes, big-endian */
+		/* the 8 bytes, big-endian */
 		memcpy(&key, p + bk->skip, 8);
 		return pg_ntoh64(key);
 	}
@@ -329,87 +266,125 @@ bytes_key(const MatchIds *ids, int64 pos, const ByteKeys *bk)
 
 /*
  * Whether the sort support's abbreviated keys compare as integers, and
- * so can be sorted by radix: the abbreviated key mapped to an unsigned
- * integer of the same order, into *key.
+ * so can be sorted by radix.
  */
 static inline bool
-abbreviated_key(MatchIds *ids, Datum abbrev, uint64 *key)
+abbreviated_radix(const MatchIds *ids)
 {
 	int			(*cmp) (Datum, Datum, SortSupport) = ids->ssup.comparator;
 
-	if (cmp == ssup_datum_unsigned_cmp)
-		*key = (uint64) abbrev;
+	return ids->ssup.abbrev_converter &&
+		(cmp == ssup_datum_unsigned_cmp ||
 #if SIZEOF_DATUM >= 8
-	else if (cmp == ssup_datum_signed_cmp)
-		*key = (uint64) DatumGetInt64(abbrev) ^ (UINT64CONST(1) << 63);
+		 cmp == ssup_datum_signed_cmp ||
 #endif
-	else if (cmp == ssup_datum_int32_cmp)
-		*key = (uint64) ((uint32) DatumGetInt32(abbrev) ^ 0x80000000);
-	else
-		return false;
-	return true;
+		 cmp == ssup_datum_int32_cmp);
 }
 
 /*
- * Put the items (one per value, positions in read order) in the values'
- * order.  Returns from how many bytes on values of equal keys still
- * differ (ID_BYTES; 0 otherwise), or -1 when the items were sorted by
- * comparison, their keys being abbreviated keys as Datums.
+ * An abbreviated key (see abbreviated_radix()) as an unsigned integer of
+ * the same order.
  */
-static int
-sort_items(MatchIds *ids, IdItem *items, int64 n)
+static inline uint64
+abbreviated_key(const MatchIds *ids, Datum abbrev)
 {
+#if SIZEOF_DATUM >= 8
+	if (ids->ssup.comparator == ssup_datum_signed_cmp)
+		return (uint64) DatumGetInt64(abbrev) ^ (UINT64CONST(1) << 63);
+#endif
+	if (ids->ssup.comparator == ssup_datum_int32_cmp)
+		return (uint64) ((uint32) DatumGetInt32(abbrev) ^ 0x80000000);
+	return (uint64) abbrev;
+}
+
+/*
+ * The class (the ids its type calls equal) of the id that follows, in
+ * order, an id of class class: the same when same, and then the ids
+ * repeat (see match_ids_repeated()), else the next.
+ */
+static inline int64
+next_class(MatchIds *ids, bool same, int64 class)
+{
+	if (same)
+	{
+		ids->repeated = IDS_REPEATED;
+		return class;
+	}
+	return class + 1;
+}
+
+/*
+ * A row's id as ranked: its class, shifted left by 32 bits (see
+ * match_ids_shift()), then its read position, where its value stays.
+ */
+static inline int64
+ranked_id(int64 class, int64 pos)
+{
+	return (class << 32) | pos;
+}
+
+/*
+ * Rank the ids of a type whose keys (see the top of the file) sort by
+ * radix.  Each value's key, less the least, is cut to its 32 most
+ * significant bits and packed with the value's position (see ID_KEY), the
+ * items are sorted by radix, and values of equal packed keys are compared
+ * (from the first byte the key may not tell apart).
+ */
+static void
+rank_packed(MatchIds *ids, MatchRow *rows, int64 n)
+{
+	uint64	   *items = palloc_extended(n * sizeof(uint64), MCXT_ALLOC_HUGE);
+	uint64	   *tmp = palloc_extended(n * sizeof(uint64), MCXT_ALLOC_HUGE);
+	uint32	   *rank;
+	uint64		min = 0;
+	uint64		top;
+	int			bits;
+	int			cut;
 	int			from = 0;
-	bool		radix = true;
-	IdItem	   *tmp;
+	int64		class = -1;
 
 	if (ids->order == ID_BYTES)
 	{
 		ByteKeys	bk;
 
 		byte_keys(ids, n, &bk);
+		top = bk.top;
+		bits = top == 0 ? 0 : pg_leftmost_one_pos64(top) + 1;
+		cut = Max(bits - 32, 0);
 		for (int64 i = 0; i < n; i++)
-			items[i].key = bytes_key(ids, i, &bk);
-		from = bk.skip + bk.npos;
+			items[i] = ((bytes_key(ids, i, &bk) >> cut) << 32) | (uint64) i;
+		/* keys cut short tell apart fewer bytes than they cover */
+		from = cut > 0 ? bk.skip : bk.skip + bk.npos;
 	}
 	else
 	{
-		for (int64 i = 0; i < n && radix; i++)
-		{
-			Datum		abbrev = (Datum) 0;
+		uint64		max = 0;
 
-			if (ids->ssup.abbrev_converter)
-				abbrev = ids->ssup.abbrev_converter(ids_value(ids, i), &ids->ssup);
-			items[i].key = (uint64) abbrev;
-			radix = ids->ssup.abbrev_converter &&
-				abbreviated_key(ids, abbrev, &items[i].key);
+		min = PG_UINT64_MAX;
+		for (int64 i = 0; i < n; i++)
+		{
+			items[i] = abbreviated_key(ids,
+									   ids->ssup.abbrev_converter(ids_value(ids, i),
+																  &ids->ssup));
+			min = Min(min, items[i]);
+			max = Max(max, items[i]);
 			if ((i & 0xffff) == 0)
 				CHECK_FOR_INTERRUPTS();
 		}
-		if (!radix)
-		{
-			for (int64 i = 0; i < n; i++)
-				items[i].key = ids->ssup.abbrev_converter ?
-					(uint64) ids->ssup.abbrev_converter(ids_value(ids, i),
-														&ids->ssup) : 0;
-			sort_id_items(items, n, ids);
-			return -1;
-		}
+		top = max - min;
+		bits = top == 0 ? 0 : pg_leftmost_one_pos64(top) + 1;
+		cut = Max(bits - 32, 0);
+		for (int64 i = 0; i < n; i++)
+			items[i] = (((items[i] - min) >> cut) << 32) | (uint64) i;
 	}
+	match_ids_radix(items, tmp, n, (Min(bits, 32) + 7) / 8);
 
-	if (n <= ID_INSERTION_ITEMS)
-		insertion_items(items, n);
-	else
-	{
-		tmp = palloc_extended(n * sizeof(IdItem), MCXT_ALLOC_HUGE);
-		radix_items(items, tmp, n);
-		pfree(tmp);
-	}
+	/* values of one key, items by comparison */
 	for (int64 i = 0; i < n;)
 	{
 		int64		j = i + 1;
 
-		while (j < n && items[j].key == items[i].key)
+		while (j < n && ID_KEY(items[j]) == ID_KEY(items[i]))
 			j++;
 		if (j - i > 1)
 		{
@@ -419,7 +394,61 @@ sort_items(MatchIds *ids, IdItem *items, int64 n)
 		}
 		i = j;
 	}
-	return from;
+
+	/*
+	 * The items are in value order, the rows in read order: the classes go
+	 * to an array of the rows' order first (the other half of the scratch
+	 * space), smaller than the rows, where writing in no order costs less.
+	 */
+	rank = (uint32 *) tmp;
+	for (int64 k = 0; k < n; k++)
+	{
+		int64		pos = ID_POS(items[k]);
+
+		class = next_class(ids, k > 0 &&
+						   ID_KEY(items[k]) == ID_KEY(items[k - 1]) &&
+						   compare_values(ids, pos, ID_POS(items[k - 1]),
+										  from) == 0,
+						   class);
+		rank[pos] = (uint32) class;
+		if ((k & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	for (int64 i = 0; i < n; i++)
+		rows[i].id = ranked_id(rank[i], i);
+	pfree(items);
+	pfree(tmp);
+}
+
+/*
+ * Rank the ids of a type items by comparison: abbreviated keys first,
+ * where the type offers them.
+ */
+static void
+rank_compared(MatchIds *ids, MatchRow *rows, int64 n)
+{
+	IdItem	   *items = palloc_extended(n * sizeof(IdItem), MCXT_ALLOC_HUGE);
+	int64		class = -1;
+
+	for (int64 i = 0; i < n; i++)
+	{
+		items[i].key = ids->ssup.abbrev_converter ?
+			ids->ssup.abbrev_converter(ids_value(ids, i), &ids->ssup) : (Datum) 0;
+		items[i].pos = i;
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	sort_id_items(items, n, ids);
+	for (int64 k = 0; k < n; k++)
+	{
+		class = next_class(ids, k > 0 &&
+						   compare_abbreviated(&items[k], &items[k - 1], ids) == 0,
+						   class);
+		rows[items[k].pos].id = ranked_id(class, items[k].pos);
+		if ((k & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pfree(items);
 }
 
 /*
@@ -428,10 +457,10 @@ sort_items(MatchIds *ids, IdItem *items, int64 n)
  * 1.00), and each row shows its own.
  */
 static int
-compare_images(const MatchIds *ids, const IdItem *a, const IdItem *b)
+compare_images(const MatchIds *ids, int64 a, int64 b)
 {
-	Datum		va = ids_value(ids, a->pos);
-	Datum		vb = ids_value(ids, b->pos);
+	Datum		va = ids_value(ids, a);
+	Datum		vb = ids_value(ids, b);
 
 	if (ids->typbyval)
 		return va < vb ? -1 : va > vb ? 1 : 0;
@@ -451,31 +480,14 @@ compare_images(const MatchIds *ids, const IdItem *a, const IdItem *b)
 
 
 /*
- * Whether item k is of the class of item k - 1: equal in the type's order.
- */
-static inline bool
-same_class(MatchIds *ids, const IdItem *items, int64 k, int from)
-{
-	if (from < 0)
-		return compare_abbreviated(&items[k], &items[k - 1], ids) == 0;
-	return items[k].key == items[k - 1].key &&
-		compare_values(ids, items[k].pos, items[k - 1].pos, from) == 0;
-}
-
-/*
  * Give every row its id as ranked (rows[i].id is its read position on
- * entry, as match_ids_add() returned it): the rank of its class, the ids
- * its type calls equal, shifted left by 32 bits (see match_ids_shift()),
- * then its read position, where its value stays.  Rows of one class make
- * match_ids_repeated() say so.  Nothing to do for integer ids.
+ * entry, as match_ids_add() returned it): see ranked_id().  Nothing to do
+ * for integer ids.
  */
 void
 match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 {
 	MemoryContext old;
-	IdItem	   *items;
-	int64		class = -1;
-	int			from;
 
 	if (ids->order == ID_INTEGER || n == 0)
 		return;
@@ -483,25 +495,10 @@ match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 	/* a table holds fewer than 2^31 rows (see rows_reserve()) */
 	Assert(n <= PG_INT32_MAX);
 	old = MemoryContextSwitchTo(ids->values_cxt);
-	items = palloc_extended(n * sizeof(IdItem), MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < n; i++)
-		items[i].pos = i;
-	from = sort_items(ids, items, n);
-
-	/* items are in value order, the rows in read order */
-	for (int64 k = 0; k < n; k++)
-	{
-		if (k + ID_PREFETCH_AHEAD < n)
-			compat_prefetch(&rows[items[k + ID_PREFETCH_AHEAD].pos]);
-		if (k == 0 || !same_class(ids, items, k, from))
-			class++;
-		else
-			ids->repeated = IDS_REPEATED;
-		rows[items[k].pos].id = (class << 32) | items[k].pos;
-		if ((k & 0xffff) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	pfree(items);
+	if (ids->order == ID_BYTES || abbreviated_radix(ids))
+		rank_packed(ids, rows, n);
+	else
+		rank_compared(ids, rows, n);
 	MemoryContextSwitchTo(old);
 }
 
@@ -518,10 +515,8 @@ match_ids_least_image(const MatchIds *ids, const MatchRow *rows, int64 n,
 		return id;
 	for (int64 i = 0; i < n; i++)
 	{
-		IdItem		a = {0, rows[i].id & 0xffffffff};
-		IdItem		b = {0, id & 0xffffffff};
-
-		if ((rows[i].id >> 32) == (id >> 32) && compare_images(ids, &a, &b) < 0)
+		if ((rows[i].id >> 32) == (id >> 32) &&
+			compare_images(ids, rows[i].id & 0xffffffff, id & 0xffffffff) < 0)
 			id = rows[i].id;
 	}
 	return id;

@@ -224,6 +224,27 @@ put_id(char *ptr, const ResultIds *ids, const MatchIds *tids, int64 id)
 }
 
 /*
+ * Copy len bytes, few as ids are: two overlapping moves of a fixed size
+ * where they fit, which cost less than a copy of any length.
+ */
+static inline void
+copy_short(char *dst, const char *src, int len)
+{
+	if (len >= 16 && len <= 32)
+	{
+		memcpy(dst, src, 16);
+		memcpy(dst + len - 16, src + len - 16, 16);
+	}
+	else if (len >= 8 && len < 16)
+	{
+		memcpy(dst, src, 8);
+		memcpy(dst + len - 8, src + len - 8, 8);
+	}
+	else
+		memcpy(dst, src, len);
+}
+
+/*
  * Write a varlena id (of a plain 4-byte header, as match_ids.c keeps
  * them) with a 1-byte header at p; returns the bytes written, or -1 when
  * it is too long for a 1-byte header.
@@ -236,7 +257,7 @@ put_short(char *p, Datum value)
 	if (len > (int) (VARATT_SHORT_MAX - VARHDRSZ_SHORT))
 		return -1;
 	SET_VARSIZE_SHORT(p, VARHDRSZ_SHORT + len);
-	memcpy(p + VARHDRSZ_SHORT, VARDATA(DatumGetPointer(value)), len);
+	copy_short(p + VARHDRSZ_SHORT, VARDATA(DatumGetPointer(value)), len);
 	return VARHDRSZ_SHORT + len;
 }
 

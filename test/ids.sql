@@ -18,7 +18,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
-SELECT plan(20);
+SELECT plan(21);
 \ir lib/matching.sql
 \ir lib/allocation.sql
 
@@ -448,24 +448,63 @@ INSERT INTO long_acc VALUES (repeat('x', 40), '2024-01-05', 1), (repeat('x', 39)
 INSERT INTO long_pay
 SELECT repeat('x', 40) || '-' || md5(random()::text), date '2024-01-01' + (g % 40), g % 5
 FROM generate_series(1, 3000) g;
-CREATE TEMP TABLE long_acc_rank AS
-SELECT rank() OVER (ORDER BY id)::int AS id, date, month, id AS orig FROM long_acc;
-CREATE TEMP TABLE long_pay_rank AS
-SELECT rank() OVER (ORDER BY id)::int AS id, date, month, id AS orig FROM long_pay;
-SELECT is((SELECT count(*) FROM
-		(SELECT s, m.* FROM unnest(ARRAY['sequential', 'month_first']) s,
-			LATERAL match_payments_typed(NULL::text, 'long_pay', 'long_acc', s) m) a
+-- the differences between the typed function's matches on tables pay and
+-- acc of ids of type idtype, and the untyped function's on their ranks
+-- (rank() in the ids' order), ids then mapped back
+CREATE FUNCTION pg_temp.rank_differences(idtype regtype, pay text, acc text)
+RETURNS bigint LANGUAGE plpgsql AS $f$
+DECLARE
+	n bigint;
+BEGIN
+	EXECUTE format('CREATE TEMP TABLE ranked_pay AS
+		SELECT rank() OVER (ORDER BY id)::int AS id, date, month, id AS orig FROM %I', pay);
+	EXECUTE format('CREATE TEMP TABLE ranked_acc AS
+		SELECT rank() OVER (ORDER BY id)::int AS id, date, month, id AS orig FROM %I', acc);
+	EXECUTE format('SELECT count(*) FROM
+		(SELECT s, m.* FROM unnest(ARRAY[''sequential'', ''month_first'']) s,
+			LATERAL match_payments_typed(NULL::%s, %L, %L, s) m) a
 		FULL JOIN
 		(SELECT s, p.orig AS payment_id, x.orig AS accrual_id, m.matched_by
-		 FROM unnest(ARRAY['sequential', 'month_first']) s,
-			LATERAL match_payments('long_pay_rank', 'long_acc_rank', s) m
-			JOIN long_pay_rank p ON p.id = m.payment_id
-			LEFT JOIN long_acc_rank x ON x.id = m.accrual_id) b
+		 FROM unnest(ARRAY[''sequential'', ''month_first'']) s,
+			LATERAL match_payments(''ranked_pay'', ''ranked_acc'', s) m
+			JOIN ranked_pay p ON p.id = m.payment_id
+			LEFT JOIN ranked_acc x ON x.id = m.accrual_id) b
 		USING (s, payment_id)
 		WHERE a.accrual_id IS DISTINCT FROM b.accrual_id
-			OR a.matched_by IS DISTINCT FROM b.matched_by),
-	0::bigint,
+			OR a.matched_by IS DISTINCT FROM b.matched_by', idtype, pay, acc)
+	INTO n;
+	DROP TABLE ranked_pay, ranked_acc;
+	RETURN n;
+END
+$f$;
+SELECT is(pg_temp.rank_differences('text', 'long_pay', 'long_acc'), 0::bigint,
 	'text ids with a 40-byte shared prefix, some ending early: the matches of their ranks');
+
+-- uuid ids whose first four bytes hold every byte value (so that they
+-- are sorted by those bytes first), many sharing them, some sharing their
+-- first eight bytes: the matches of their ranks, ties on every date
+CREATE TEMP TABLE head_acc (id uuid, date date, month int);
+CREATE TEMP TABLE head_pay (id uuid, date date, month int);
+INSERT INTO head_acc
+SELECT (repeat(lpad(to_hex(g), 2, '0'), 4) || substr(md5(random()::text), 1, 24))::uuid,
+	date '2024-01-01' + (g % 30), g % 5
+FROM generate_series(0, 255) g;
+INSERT INTO head_acc
+SELECT (substr(md5((g % 7)::text), 1, CASE WHEN g % 3 = 0 THEN 16 ELSE 8 END) ||
+	substr(md5(random()::text), 1, CASE WHEN g % 3 = 0 THEN 16 ELSE 24 END))::uuid,
+	date '2024-01-01' + (g % 30), g % 5
+FROM generate_series(1, 2000) g;
+INSERT INTO head_pay
+SELECT (substr(md5((g % 5)::text), 1, CASE WHEN g % 4 = 0 THEN 16 ELSE 8 END) ||
+	substr(md5(random()::text), 1, CASE WHEN g % 4 = 0 THEN 16 ELSE 24 END))::uuid,
+	date '2024-01-01' + (g % 40), g % 5
+FROM generate_series(1, 2000) g;
+INSERT INTO head_pay
+SELECT (repeat(lpad(to_hex(g), 2, '0'), 4) || substr(md5(random()::text), 1, 24))::uuid,
+	date '2024-01-01' + (g % 40), g % 5
+FROM generate_series(0, 255) g;
+SELECT is(pg_temp.rank_differences('uuid', 'head_pay', 'head_acc'), 0::bigint,
+	'uuid ids sharing their first four or eight bytes: the matches of their ranks');
 
 SELECT * FROM finish();
 ROLLBACK;
