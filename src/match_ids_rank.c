@@ -336,7 +336,6 @@ rank_packed(MatchIds *ids, MatchRow *rows, int64 n)
 	uint64	   *items = palloc_extended(n * sizeof(uint64), MCXT_ALLOC_HUGE);
 	uint64	   *tmp = palloc_extended(n * sizeof(uint64), MCXT_ALLOC_HUGE);
 	uint32	   *rank;
-	uint64		min = 0;
 	uint64		top;
 	int			bits;
 	int			cut;
@@ -358,9 +357,9 @@ rank_packed(MatchIds *ids, MatchRow *rows, int64 n)
 	}
 	else
 	{
+		uint64		min = PG_UINT64_MAX;
 		uint64		max = 0;
 
-		min = PG_UINT64_MAX;
 		for (int64 i = 0; i < n; i++)
 		{
 			items[i] = abbreviated_key(ids,
@@ -379,7 +378,7 @@ rank_packed(MatchIds *ids, MatchRow *rows, int64 n)
 	}
 	match_ids_radix(items, tmp, n, (Min(bits, 32) + 7) / 8);
 
-	/* values of one key, items by comparison */
+	/* values of one key, sorted by comparison */
 	for (int64 i = 0; i < n;)
 	{
 		int64		j = i + 1;
@@ -421,7 +420,7 @@ rank_packed(MatchIds *ids, MatchRow *rows, int64 n)
 }
 
 /*
- * Rank the ids of a type items by comparison: abbreviated keys first,
+ * Rank the ids of a type sorted by comparison: abbreviated keys first,
  * where the type offers them.
  */
 static void
