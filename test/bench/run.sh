@@ -251,7 +251,7 @@ skip() {
 measure() {
 	local ord=$1 is_floor=$2 size=$3 n=$4 nrows=$5 rep=$6 c=$7
 	shift 7
-	local section grp name file expected settings vars v out secs kb result shkb
+	local section grp name file expected settings vars v out secs kb result shkb cpu
 	local vargs=()
 	IFS='|' read -r section grp name file expected settings vars <<<"$c"
 	for v in $vars; do
@@ -261,19 +261,20 @@ measure() {
 		echo "run.sh: $name [${settings:-defaults}] at $size failed" >&2
 		exit 1
 	}
-	IFS='|' read -r _ secs kb result shkb <<<"$out"
-	printf '  %-52s %6s rep %d: %8.3f s %8.1f MB  [%s]%s\n' "$name" "$size" "$rep" \
-		"$secs" "$(awk -v kb="$kb" 'BEGIN { print kb / 1024 }')" "${settings:-defaults}" \
+	IFS='|' read -r _ secs kb result shkb cpu <<<"$out"
+	printf '  %-52s %6s rep %d: %8.3f s (CPU %6.2f s) %8.1f MB  [%s]%s\n' "$name" "$size" "$rep" \
+		"$secs" "$(awk -v ms="$cpu" 'BEGIN { print ms / 1000 }')" \
+		"$(awk -v kb="$kb" 'BEGIN { print kb / 1024 }')" "${settings:-defaults}" \
 		"$( [ "$result" = stopped ] && echo '  (stopped at its time limit)' )"
 	q -v grp="$grp" -v settings="${settings:-defaults}" -v section="$section" \
 		-v contender="$name" -v ord="$ord" \
 		-v is_floor="$is_floor" -v size="$size" -v n="$n" -v nrows="$nrows" \
 		-v rep="$rep" -v secs="$secs" -v kb="$kb" -v shkb="$shkb" \
-		-v expected="$expected" -v result="$result" <<-'EOF'
+		-v expected="$expected" -v result="$result" -v cpu="$cpu" <<-'EOF'
 		INSERT INTO bench.result
 		VALUES (:'grp', :'settings', :'section', :'contender', :'ord', :'is_floor',
 				:'size', :'n', :'nrows', :'rep', :'secs', :'kb', :'shkb',
-				:'expected', nullif(:'result', 'stopped')::bigint);
+				:'expected', nullif(:'result', 'stopped')::bigint, :'cpu');
 	EOF
 }
 

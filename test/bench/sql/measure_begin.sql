@@ -12,4 +12,5 @@
 -- query still mapped (RssShmem growth), to show that this held.
 SELECT pg_prewarm('bench.filler') AS bench_prewarmed \gset
 SELECT bench.status_kb('VmHWM') AS bench_hwm0, bench.status_kb('RssShmem') AS bench_shmem0 \gset
+SELECT bench.cpu_ms() AS bench_cpu0 \gset
 SELECT clock_timestamp() AS bench_t0 \gset

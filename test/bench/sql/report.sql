@@ -14,6 +14,7 @@ CREATE TEMP VIEW med AS
 SELECT grp, settings, section, contender, ord, is_floor, size, n, nrows, count(*) AS reps,
 	count(*) FILTER (WHERE result IS NULL) AS stopped,
 	percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS secs,
+	percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_ms) / 1000.0 AS cpu_secs,
 	max(hwm_kb) AS hwm_kb, max(shmem_kb) AS shmem_kb, max(expected) AS rows_out
 FROM bench.result
 GROUP BY grp, settings, section, contender, ord, is_floor, size, n, nrows;
@@ -22,7 +23,8 @@ GROUP BY grp, settings, section, contender, ord, is_floor, size, n, nrows;
 \echo 'Results (median of the repetitions, in one run; settings = every setting the run changed'
 \echo ' from PostgreSQL''s defaults, the server''s above aside; x bare read = median / median of'
 \echo ' reading both tables in one backend at that size and settings, matching only; x floor ='
-\echo ' median / median of the section''s floor at that size and settings; peak MB = largest growth'
+\echo ' median / median of the section''s floor at that size and settings; CPU s = median CPU time of'
+\echo ' the backend running the query (parallel workers not counted); peak MB = largest growth'
 \echo ' of the backend''s VmHWM during the query, every buffer of shared_buffers having been touched'
 \echo ' before it; B/row = that growth / input rows; shared MB = largest growth of the shared memory'
 \echo ' the backend maps during the query, included in peak MB; stopped = runs stopped at their time'
@@ -32,6 +34,7 @@ SELECT m.section, m.contender, m.size, m.settings, m.nrows AS "input rows", m.re
 	round(m.secs::numeric, 3) AS "median s",
 	round((m.secs / nullif(b.secs, 0))::numeric, 2) AS "x bare read",
 	round((m.secs / nullif(f.secs, 0))::numeric, 2) AS "x floor",
+	round(m.cpu_secs::numeric, 2) AS "CPU s",
 	round(m.hwm_kb / 1024.0, 1) AS "peak MB",
 	round(m.hwm_kb * 1024.0 / m.nrows, 1) AS "B/row",
 	round(m.shmem_kb / 1024.0, 1) AS "shared MB"
@@ -195,6 +198,9 @@ SELECT t.ord, t.grp, t.target, t.lim, t.kind, t.a, t.b, n_eff,
 			(SELECT CASE WHEN c.sqlstate = '57014' AND c.alive THEN c.secs ELSE 'Infinity' END
 			 FROM bench.cancel c WHERE c.function = t.a ORDER BY c.n LIMIT 1)
 	END AS measured,
+	-- a time target's ratio in the backends' CPU time
+	CASE WHEN t.kind = 'time' AND b.stopped = 0 AND b.cpu_secs >= 0.05
+		THEN a.cpu_secs / b.cpu_secs END AS cpu_ratio,
 	CASE WHEN a.secs IS NULL OR (t.b IS NOT NULL AND b.secs IS NULL) THEN NULL
 		WHEN t.kind = 'time' THEN format('%s s / %s s', round(a.secs::numeric, 3), round(b.secs::numeric, 3))
 		WHEN t.kind = 'per_row' THEN format('%s / %s us a row', round((a.secs / a.rows_out * 1e6)::numeric, 3),
@@ -217,7 +223,9 @@ LEFT JOIN med b ON b.grp = t.grp AND b.contender = t.b AND b.n = coalesce(t.n_b,
 
 \echo
 \echo 'Targets (settings: defaults = PostgreSQL''s, the server''s above aside; the bare read and the'
-\echo ' floors run in one backend; measured = the ratio, or the value, the limit applies to)'
+\echo ' floors run in one backend; measured = the ratio, or the value, the limit applies to; CPU ='
+\echo ' a time target''s ratio of the medians of backend CPU time instead, for reference, where the'
+\echo ' second takes 50 ms or more: it is counted in steps of 10 ms)'
 SELECT CASE WHEN skipped IS NOT NULL THEN 'not run: ' || skipped
 		WHEN measured IS NULL THEN 'not run'
 		WHEN lim IS NULL THEN 'reported'
@@ -226,6 +234,7 @@ SELECT CASE WHEN skipped IS NOT NULL THEN 'not run: ' || skipped
 		ELSE 'MISS' END AS verdict,
 	grp AS settings, target,
 	round(measured::numeric, CASE WHEN measured < 0.1 THEN 4 ELSE 3 END) AS measured,
+	round(cpu_ratio::numeric, CASE WHEN cpu_ratio < 0.1 THEN 4 ELSE 3 END) AS "CPU",
 	detail
 FROM target_result ORDER BY ord;
 

@@ -30,6 +30,18 @@ AS $$
 	SELECT substring(pg_read_file('/proc/self/status') FROM field || ':\s*(\d+)')::bigint
 $$;
 
+-- The CPU time the backend process running this has used, in ms: user
+-- and system time of /proc/self/stat, kept in USER_HZ ticks (100 a
+-- second), so to 10 ms.  On a shared machine the wall time of one query
+-- moves with what else runs; its CPU time moves less.
+CREATE OR REPLACE FUNCTION bench.cpu_ms()
+RETURNS bigint
+LANGUAGE sql VOLATILE
+AS $$
+	SELECT (split_part(s, ' ', 12)::bigint + split_part(s, ' ', 13)::bigint) * 10
+	FROM (SELECT split_part(pg_read_file('/proc/self/stat'), ') ', 2) AS s) x
+$$;
+
 -- A table of twice as many pages as shared_buffers holds, four rows to a
 -- page (the values stay uncompressed in line).  measure_begin.sql reads it
 -- into shared_buffers, so that the measuring backend has touched every
@@ -65,9 +77,11 @@ CREATE TABLE IF NOT EXISTS bench.result (
 	hwm_kb bigint NOT NULL,			-- VmHWM after minus VmHWM before
 	shmem_kb bigint NOT NULL,		-- RssShmem after minus RssShmem before
 	expected bigint NOT NULL,		-- what the query must return
-	result bigint					-- what it returned; NULL when it was
+	result bigint,					-- what it returned; NULL when it was
 									-- stopped at its time limit, secs then
 									-- being the time until it stopped
+	cpu_ms bigint NOT NULL			-- the backend's CPU time during the run
+									-- (parallel workers' not counted)
 );
 
 -- Contenders not run, and why (a function or setting the installed
