@@ -92,9 +92,9 @@ ids_value_bytes(const MatchIds *ids, Datum value, int *len)
 
 /*
  * A value to be put in order by radix: its key, cut to 32 bits (see
- * rank_packed() in match_ids_rank.c), in the high half, its read position in the low half, so
- * that sorting the items as integers sorts the values by key, then by
- * position.
+ * rank_packed() in match_ids_rank.c), in the high half, its read position
+ * in the low half, so that sorting the items as integers sorts the values
+ * by key, then by position.
  */
 #define ID_POS(item)	((int64) ((item) & 0xffffffff))
 #define ID_KEY(item)	((item) >> 32)

@@ -70,7 +70,7 @@ compare_values(MatchIds *ids, int64 a, int64 b, int from)
 	return ApplySortComparator(va, false, vb, false, &ids->ssup);
 }
 
-/* Packed items of one key, compared from byte 'from' on (see compare_values()). */
+/* Packed items of one key, compared from byte from on (compare_values()) */
 typedef struct IdRun
 {
 	MatchIds   *ids;
@@ -324,6 +324,17 @@ ranked_id(int64 class, int64 pos)
 }
 
 /*
+ * How far right keys up to top are shifted to keep their 32 most
+ * significant bits, and in *bits how many bits those keys have.
+ */
+static inline int
+key_cut(uint64 top, int *bits)
+{
+	*bits = top == 0 ? 0 : pg_leftmost_one_pos64(top) + 1;
+	return Max(*bits - 32, 0);
+}
+
+/*
  * Rank the ids of a type whose keys (see the top of the file) sort by
  * radix.  Each value's key, less the least, is cut to its 32 most
  * significant bits and packed with the value's position (see ID_KEY), the
@@ -336,7 +347,6 @@ rank_packed(MatchIds *ids, MatchRow *rows, int64 n)
 	uint64	   *items = palloc_extended(n * sizeof(uint64), MCXT_ALLOC_HUGE);
 	uint64	   *tmp = palloc_extended(n * sizeof(uint64), MCXT_ALLOC_HUGE);
 	uint32	   *rank;
-	uint64		top;
 	int			bits;
 	int			cut;
 	int			from = 0;
@@ -347,9 +357,7 @@ rank_packed(MatchIds *ids, MatchRow *rows, int64 n)
 		ByteKeys	bk;
 
 		byte_keys(ids, n, &bk);
-		top = bk.top;
-		bits = top == 0 ? 0 : pg_leftmost_one_pos64(top) + 1;
-		cut = Max(bits - 32, 0);
+		cut = key_cut(bk.top, &bits);
 		for (int64 i = 0; i < n; i++)
 			items[i] = ((bytes_key(ids, i, &bk) >> cut) << 32) | (uint64) i;
 		/* keys cut short tell apart fewer bytes than they cover */
@@ -370,9 +378,7 @@ rank_packed(MatchIds *ids, MatchRow *rows, int64 n)
 			if ((i & 0xffff) == 0)
 				CHECK_FOR_INTERRUPTS();
 		}
-		top = max - min;
-		bits = top == 0 ? 0 : pg_leftmost_one_pos64(top) + 1;
-		cut = Max(bits - 32, 0);
+		cut = key_cut(max - min, &bits);
 		for (int64 i = 0; i < n; i++)
 			items[i] = (((items[i] - min) >> cut) << 32) | (uint64) i;
 	}
