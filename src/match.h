@@ -44,12 +44,12 @@
  *
  * date holds a date, timestamp or timestamptz as an int64 (both tables have
  * the same type, so values compare directly).  id is the row's id: its
- * value for integer ids, else its rank among the table's ids in the id
- * type's order (see match_ids_rank.c), so that ids compare as integers
- * either way.  month is a dense number given to each distinct month value, or -1
- * for NULL and for a payment month that no accrual has.  match is, for a
- * payment, the index of the accrual it pays (or MATCH_NONE), and for an
- * accrual, ACCRUAL_PAID once it is paid.
+ * value for integer ids, else a class in the id type's order (see
+ * match_ids.c), so that ids compare as integers either way.  month is a
+ * dense number given to each distinct month value, or -1 for NULL and for
+ * a payment month that no accrual has.  match is, for a payment, the
+ * index of the accrual it pays (or MATCH_NONE), and for an accrual,
+ * ACCRUAL_PAID once it is paid.
  */
 typedef struct MatchRow
 {

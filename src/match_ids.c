@@ -10,14 +10,15 @@
  * a row keeps:
  *
  *	- for smallint, integer and bigint ids, the id itself;
- *	- for any other type, its rank: the number of distinct ids of the table
- *	  that sort before it, in the high 32 bits, and in the low 32 bits the
- *	  row's read position.  The values are copied as rows are read (in
- *	  read order, where they stay), then sorted once (match_ids_rank()),
- *	  which gives each row its rank; the position gives back the row's
- *	  own value for the result and for messages.
+ *	- for any other type, its class: a number below 2^31 in the order of
+ *	  the ids, the same for equal ids, in the high 32 bits, and in the low
+ *	  32 bits the row's read position.  The values are copied as rows are
+ *	  read (in read order, where they stay), then ranked once
+ *	  (match_ids_rank()), which gives each row its class; the position
+ *	  gives back the row's own value for the result and for messages.
  *
- * match_ids_rank.c ranks them, sorting with match_ids_radix.c.
+ * match_ids_rank.c ranks them, through the keys of match_ids_keys.c,
+ * sorting with match_ids_radix.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -77,6 +78,7 @@ match_ids_create(Oid type, Oid collation, MemoryContext cxt)
 		PrepareSortSupportFromOrderingOp(tc->lt_opr, &ids->ssup);
 		MemoryContextSwitchTo(old);
 	}
+	match_ids_reset(ids);
 	return ids;
 }
 
@@ -95,6 +97,9 @@ match_ids_reset(MatchIds *ids)
 	ids->seen = NULL;
 	ids->seen_base = ids->seen_bits = ids->nseen = 0;
 	ids->repeated = IDS_DISTINCT;
+	memset(ids->lo, 0xff, ID_SCAN_BYTES);
+	memset(ids->hi, 0, ID_SCAN_BYTES);
+	ids->minlen = PG_INT32_MAX;
 }
 
 /*
@@ -279,6 +284,15 @@ match_ids_add(MatchIds *ids, Datum value)
 			   ids->typlen);
 	else
 		ids->values[ids->n] = copy_value(ids, value);
+	if (ids->order == ID_BYTES)
+	{
+		int			len;
+		const char *p = ids_value_bytes(ids, ids_value(ids, ids->n), &len);
+
+		/* the bytes' range, for the keys that rank the ids */
+		ids->minlen = Min(ids->minlen, len);
+		scan_value(ids->lo, ids->hi, p, len, 0);
+	}
 	return ids->n++;
 }
 

@@ -2,25 +2,16 @@
  *
  * match_ids_rank.c
  *	  Ranking the ids of a table that are not integers (see match_ids.c):
- *	  one sort of the values read gives each row the rank of its id among
- *	  the table's distinct ids, in the id type's btree order; the values
- *	  stay where they were read.
+ *	  each row gets the class of its id, a number in the id type's btree
+ *	  order, the same for ids the type calls equal; the values stay where
+ *	  they were read.
  *
- * Each value gets a 64-bit key whose unsigned order is the values' order
- * wherever two keys differ.  Its 32 most significant bits (of the keys'
- * range) and the value's read position make one 64-bit item, and the
- * items are sorted by radix; only values whose items' keys are equal are
- * compared further.  The key is:
- *
- *	- for ids whose order is the order of their bytes (uuid; text, varchar
- *	  and char(n) under a C collation), their bytes after the prefix every
- *	  id shares (ids such as 'PAY-000000012345' differ only in their last
- *	  digits), as a number of as many of them as fit (see ByteKeys);
- *	- for other types, the abbreviated key of the type's sort support, when
- *	  the type offers one compared as an integer (text under a language
- *	  collation, whose comparisons are the costly part).
- *
- * Types without such a key (numeric, date, ...) are sorted by comparison,
+ * Each value gets a 64-bit key (see match_ids_keys.c).  Most often the
+ * keys' most significant bits tell the values apart, and a bitmap of them
+ * finds the few values whose keys share those bits: only they are sorted
+ * (rank_bucketed()).  Otherwise every value is sorted, by radix on its
+ * key, then by comparison where keys are equal (rank_sorted()).  Types
+ * without such a key (numeric, date, ...) are sorted by comparison,
  * abbreviated keys first where the type offers them.
  *
  *-------------------------------------------------------------------------
@@ -116,187 +107,6 @@ compare_abbreviated(const IdItem *a, const IdItem *b, MatchIds *ids)
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
-/* Most bytes after the shared prefix a key of ID_BYTES covers. */
-#define ID_KEY_BYTES	16
-
-/*
- * ID_BYTES: how keys are made of the bytes after the prefix every value
- * shares.  A byte position i holds values in [lo[i], lo[i] + span[i]) (a
- * value too short for it counting as 0, below any byte a text can hold);
- * the key is the mixed-radix number of as many positions as fit in 64
- * bits, so that ids of few distinct bytes per position (digits) make
- * dense keys, whose 32 most significant bits tell most ids apart.  When
- * the first four positions hold any byte (random ids: uuid), the key is
- * the eight bytes themselves, which is cheaper to make and as good.
- */
-typedef struct ByteKeys
-{
-	int			skip;			/* the shared prefix */
-	int			npos;			/* positions in the key */
-	bool		raw;			/* the key is the 8 bytes themselves */
-	uint64		top;			/* the greatest key */
-	int			lo[ID_KEY_BYTES];
-	uint64		span[ID_KEY_BYTES];
-	uint64		weight[ID_KEY_BYTES];	/* of a position: the spans after it */
-} ByteKeys;
-
-/* How many byte positions one pass over the values takes the range of */
-#define ID_SCAN_BYTES	32
-
-/*
- * ID_BYTES: the least and the greatest byte of the values at each of the
- * ID_SCAN_BYTES positions from position from on (a value too short for a
- * position counting as 0), into lo and hi.  Returns the length of the
- * shortest value.
- */
-static int
-scan_bytes(const MatchIds *ids, int64 n, int from, uint8 *lo, uint8 *hi)
-{
-	int			minlen = PG_INT32_MAX;
-
-	memset(lo, 0xff, ID_SCAN_BYTES);
-	memset(hi, 0, ID_SCAN_BYTES);
-	for (int64 i = 0; i < n; i++)
-	{
-		int			len;
-		const char *p = ids_value_bytes(ids, ids_value(ids, i), &len);
-		uint8		b[ID_SCAN_BYTES];
-
-		minlen = Min(minlen, len);
-		if (len >= from + ID_SCAN_BYTES)
-			memcpy(b, p + from, ID_SCAN_BYTES);
-		else
-		{
-			memset(b, 0, ID_SCAN_BYTES);
-			if (len > from)
-				memcpy(b, p + from, len - from);
-		}
-		/* a loop the compiler makes a few vector instructions of */
-		for (int k = 0; k < ID_SCAN_BYTES; k++)
-		{
-			lo[k] = Min(lo[k], b[k]);
-			hi[k] = Max(hi[k], b[k]);
-		}
-		if ((i & 0xffff) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	return minlen;
-}
-
-/*
- * ID_BYTES: find the prefix every value shares, and the range of the
- * bytes after it, position by position: one pass over the values, more
- * only while the shared prefix is longer than ID_SCAN_BYTES -
- * ID_KEY_BYTES.
- */
-static void
-byte_keys(const MatchIds *ids, int64 n, ByteKeys *bk)
-{
-	uint8		lo[ID_SCAN_BYTES];
-	uint8		hi[ID_SCAN_BYTES];
-	int			from = 0;
-	int			k;
-	int			minlen;
-
-	for (;;)
-	{
-		minlen = scan_bytes(ids, n, from, lo, hi);
-
-		/* positions every value has, holding the same byte in each */
-		k = 0;
-		while (from + k < minlen && k < ID_SCAN_BYTES && lo[k] == hi[k])
-			k++;
-		if (k + ID_KEY_BYTES <= ID_SCAN_BYTES)
-			break;
-		from += k;
-	}
-	bk->skip = from + k;
-	bk->npos = 0;
-	bk->top = 0;
-	for (int pos = 0; pos < ID_KEY_BYTES; pos++)
-	{
-		uint64		span = (uint64) (hi[k + pos] - lo[k + pos]) + 1;
-
-		/* the greatest key, one position longer, must fit */
-		if (bk->top > (PG_UINT64_MAX - (span - 1)) / span)
-			break;
-		bk->top = bk->top * span + (span - 1);
-		bk->lo[pos] = lo[k + pos];
-		bk->span[pos] = span;
-		bk->npos = pos + 1;
-	}
-	/* positions of one byte in every value tell nothing apart */
-	while (bk->npos > 0 && bk->span[bk->npos - 1] == 1)
-		bk->npos--;
-	for (int pos = bk->npos - 1; pos >= 0; pos--)
-		bk->weight[pos] = pos == bk->npos - 1 ? 1 :
-			bk->weight[pos + 1] * bk->span[pos + 1];
-	bk->raw = minlen >= bk->skip + 8 && bk->npos >= 4;
-	for (int pos = 0; pos < 4 && bk->raw; pos++)
-		bk->raw = bk->span[pos] == 256;
-	if (bk->raw)
-		bk->top = PG_UINT64_MAX;
-}
-
-/*
- * ID_BYTES: the key of value pos (see ByteKeys).
- */
-static uint64
-bytes_key(const MatchIds *ids, int64 pos, const ByteKeys *bk)
-{
-	int			len;
-	const char *p = ids_value_bytes(ids, ids_value(ids, pos), &len);
-	uint64		key = 0;
-
-	if (bk->raw)
-	{
-		/* the 8 bytes, big-endian */
-		memcpy(&key, p + bk->skip, 8);
-		return pg_ntoh64(key);
-	}
-	/* products independent of each other, not a chain of them */
-	for (int k = 0; k < bk->npos; k++)
-	{
-		int			b = bk->skip + k < len ? (unsigned char) p[bk->skip + k] : 0;
-
-		key += (uint64) (b - bk->lo[k]) * bk->weight[k];
-	}
-	return key;
-}
-
-/*
- * Whether the sort support's abbreviated keys compare as integers, and
- * so can be sorted by radix.
- */
-static inline bool
-abbreviated_radix(const MatchIds *ids)
-{
-	int			(*cmp) (Datum, Datum, SortSupport) = ids->ssup.comparator;
-
-	return ids->ssup.abbrev_converter &&
-		(cmp == ssup_datum_unsigned_cmp ||
-#if SIZEOF_DATUM >= 8
-		 cmp == ssup_datum_signed_cmp ||
-#endif
-		 cmp == ssup_datum_int32_cmp);
-}
-
-/*
- * An abbreviated key (see abbreviated_radix()) as an unsigned integer of
- * the same order.
- */
-static inline uint64
-abbreviated_key(const MatchIds *ids, Datum abbrev)
-{
-#if SIZEOF_DATUM >= 8
-	if (ids->ssup.comparator == ssup_datum_signed_cmp)
-		return (uint64) DatumGetInt64(abbrev) ^ (UINT64CONST(1) << 63);
-#endif
-	if (ids->ssup.comparator == ssup_datum_int32_cmp)
-		return (uint64) ((uint32) DatumGetInt32(abbrev) ^ 0x80000000);
-	return (uint64) abbrev;
-}
-
 /*
  * The class (the ids its type calls equal) of the id that follows, in
  * order, an id of class class: the same when same, and then the ids
@@ -324,65 +134,26 @@ ranked_id(int64 class, int64 pos)
 }
 
 /*
- * How far right keys up to top are shifted to keep their 32 most
- * significant bits, and in *bits how many bits those keys have.
- */
-static inline int
-key_cut(uint64 top, int *bits)
-{
-	*bits = top == 0 ? 0 : pg_leftmost_one_pos64(top) + 1;
-	return Max(*bits - 32, 0);
-}
-
-/*
- * Rank the ids of a type whose keys (see the top of the file) sort by
- * radix.  Each value's key, less the least, is cut to its 32 most
- * significant bits and packed with the value's position (see ID_KEY), the
- * items are sorted by radix, and values of equal packed keys are compared
- * (from the first byte the key may not tell apart).
+ * Rank the ids of a table by sorting them all: each value's key (less the
+ * least) is cut to its 32 most significant bits and packed with the
+ * value's position (see ID_KEY), the items are sorted by radix, and values
+ * of equal packed keys are compared (from the first byte the key may not
+ * tell apart).  The keys made one per value are overwritten.
  */
 static void
-rank_packed(MatchIds *ids, MatchRow *rows, int64 n)
+rank_sorted(MatchIds *ids, MatchRow *rows, int64 n, IdKeys *keys)
 {
-	uint64	   *items = palloc_extended(n * sizeof(uint64), MCXT_ALLOC_HUGE);
+	uint64	   *items = keys->abbrev ? keys->abbrev :
+		palloc_extended(n * sizeof(uint64), MCXT_ALLOC_HUGE);
 	uint64	   *tmp = palloc_extended(n * sizeof(uint64), MCXT_ALLOC_HUGE);
 	uint32	   *rank;
-	int			bits;
-	int			cut;
-	int			from = 0;
+	int			cut = Max(keys->bits - 32, 0);
+	int			from = match_ids_keys_from(ids, keys, cut);
 	int64		class = -1;
 
-	if (ids->order == ID_BYTES)
-	{
-		ByteKeys	bk;
-
-		byte_keys(ids, n, &bk);
-		cut = key_cut(bk.top, &bits);
-		for (int64 i = 0; i < n; i++)
-			items[i] = ((bytes_key(ids, i, &bk) >> cut) << 32) | (uint64) i;
-		/* keys cut short tell apart fewer bytes than they cover */
-		from = cut > 0 ? bk.skip : bk.skip + bk.npos;
-	}
-	else
-	{
-		uint64		min = PG_UINT64_MAX;
-		uint64		max = 0;
-
-		for (int64 i = 0; i < n; i++)
-		{
-			items[i] = abbreviated_key(ids,
-									   ids->ssup.abbrev_converter(ids_value(ids, i),
-																  &ids->ssup));
-			min = Min(min, items[i]);
-			max = Max(max, items[i]);
-			if ((i & 0xffff) == 0)
-				CHECK_FOR_INTERRUPTS();
-		}
-		cut = key_cut(max - min, &bits);
-		for (int64 i = 0; i < n; i++)
-			items[i] = (((items[i] - min) >> cut) << 32) | (uint64) i;
-	}
-	match_ids_radix(items, tmp, n, (Min(bits, 32) + 7) / 8);
+	for (int64 i = 0; i < n; i++)
+		items[i] = ((ids_key(ids, keys, i) >> cut) << 32) | (uint64) i;
+	match_ids_radix(items, tmp, n, (Min(keys->bits, 32) + 7) / 8);
 
 	/* values of one key, sorted by comparison */
 	for (int64 i = 0; i < n;)
@@ -423,6 +194,156 @@ rank_packed(MatchIds *ids, MatchRow *rows, int64 n)
 		rows[i].id = ranked_id(rank[i], i);
 	pfree(items);
 	pfree(tmp);
+	keys->abbrev = NULL;
+}
+
+/* rank_bucketed() keeps 2^ID_BUCKETS_PER_ROW buckets per row at most */
+#define ID_BUCKETS_PER_ROW	4
+
+/* and at most 2^ID_BUCKET_BITS buckets: 2^27 take 32 MB */
+#define ID_BUCKET_BITS	27
+
+/* Rows whose buckets rank_bucketed() fetches ahead at a time */
+#define ID_BLOCK	64
+
+/*
+ * Rank the ids of a table through the b most significant bits of their
+ * keys, b about 4 more than the bits of a row count: a row's class is its
+ * bucket (those bits) shifted left by 31 - b bits.  A bitmap of the
+ * buckets met finds the rows whose bucket another row shares, only those
+ * are sorted, and the values of one bucket are told apart in the bits
+ * under the bucket's.  The classes are then in the values' order, equal
+ * for equal values, not consecutive.
+ *
+ * Returns false, leaving the rows' ids to be ranked again, when the keys
+ * have too few bits to tell the rows apart, or a bucket holds more
+ * distinct values than its classes can tell apart (keys bunched in few
+ * buckets).
+ */
+static bool
+rank_bucketed(MatchIds *ids, MatchRow *rows, int64 n, const IdKeys *keys)
+{
+	int			need = pg_ceil_log2_64((uint64) n);
+	int			b = Min(Min(keys->bits, need + ID_BUCKETS_PER_ROW), ID_BUCKET_BITS);
+	int			cut = keys->bits - b;
+	int			under = 31 - b;
+	uint64	   *met;
+	uint64	   *again;
+	uint32	   *bucket;			/* each row's */
+	bool		shared = false;
+	uint64	   *items;
+	uint64	   *tmp;
+	int64		m = 0;
+	IdRun		run = {ids, match_ids_keys_from(ids, keys, cut)};
+	bool		repeated = false;
+
+	if (keys->bits < need)
+		return false;
+
+	/* the buckets met, and those met again (a few) */
+	met = palloc_extended(((UINT64CONST(1) << b) / 64 + 1) * sizeof(uint64),
+						  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	again = palloc_extended(((UINT64CONST(1) << b) / 64 + 1) * sizeof(uint64),
+							MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	bucket = palloc_extended(n * sizeof(uint32), MCXT_ALLOC_HUGE);
+	for (int64 start = 0; start < n; start += ID_BLOCK)
+	{
+		int			nblock = (int) Min(n - start, ID_BLOCK);
+		uint64		k[ID_BLOCK];
+
+		/* a block's buckets first, fetched ahead: met in any order */
+		for (int j = 0; j < nblock; j++)
+		{
+			k[j] = ids_key(ids, keys, start + j) >> cut;
+			compat_prefetch(&met[k[j] / 64]);
+			bucket[start + j] = (uint32) k[j];
+			rows[start + j].id = ranked_id((int64) (k[j] << under), start + j);
+		}
+		for (int j = 0; j < nblock; j++)
+		{
+			uint64		bit = UINT64CONST(1) << (k[j] % 64);
+
+			if (unlikely(met[k[j] / 64] & bit))
+			{
+				again[k[j] / 64] |= bit;
+				shared = true;
+			}
+			met[k[j] / 64] |= bit;
+		}
+		if ((start & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pfree(met);
+	if (!shared)
+	{
+		pfree(again);
+		pfree(bucket);
+		return true;
+	}
+
+	/* the rows of buckets met again, by bucket, then position */
+	items = palloc_extended(Max(n / 8, 1024) * sizeof(uint64), MCXT_ALLOC_HUGE);
+	for (int64 start = 0, cap = Max(n / 8, 1024); start < n; start += ID_BLOCK)
+	{
+		int			nblock = (int) Min(n - start, ID_BLOCK);
+		uint64		k[ID_BLOCK];
+
+		if (cap - m < ID_BLOCK)
+		{
+			cap *= 2;
+			items = repalloc_huge(items, cap * sizeof(uint64));
+		}
+		for (int j = 0; j < nblock; j++)
+		{
+			k[j] = bucket[start + j];
+			compat_prefetch(&again[k[j] / 64]);
+		}
+		for (int j = 0; j < nblock; j++)
+		{
+			items[m] = (k[j] << 32) | (uint64) (start + j);
+			m += (again[k[j] / 64] >> (k[j] % 64)) & 1;
+		}
+		if ((start & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pfree(again);
+	pfree(bucket);
+	tmp = palloc_extended(m * sizeof(uint64), MCXT_ALLOC_HUGE);
+	match_ids_radix(items, tmp, m, (b + 7) / 8);
+	pfree(tmp);
+
+	/* each bucket's values by comparison, numbered under the bucket */
+	for (int64 i = 0; i < m;)
+	{
+		int64		j = i + 1;
+		int64		sub = 0;
+
+		while (j < m && ID_KEY(items[j]) == ID_KEY(items[i]))
+			j++;
+		if ((i >> 16) != (j >> 16))
+			CHECK_FOR_INTERRUPTS();
+		sort_id_run(items + i, j - i, &run);
+		for (int64 q = i; q < j; q++)
+		{
+			int64		pos = ID_POS(items[q]);
+
+			if (q > i && compare_values(ids, pos, ID_POS(items[q - 1]),
+										run.from) == 0)
+				repeated = true;
+			else if (q > i && ++sub == (INT64CONST(1) << under))
+			{
+				pfree(items);
+				return false;
+			}
+			rows[pos].id = ranked_id((int64) (ID_KEY(items[q]) << under) | sub,
+									 pos);
+		}
+		i = j;
+	}
+	pfree(items);
+	if (repeated)
+		ids->repeated = IDS_REPEATED;
+	return true;
 }
 
 /*
@@ -493,6 +414,7 @@ void
 match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 {
 	MemoryContext old;
+	IdKeys		keys;
 
 	if (ids->order == ID_INTEGER || n == 0)
 		return;
@@ -500,10 +422,12 @@ match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n)
 	/* a table holds fewer than 2^31 rows (see rows_reserve()) */
 	Assert(n <= PG_INT32_MAX);
 	old = MemoryContextSwitchTo(ids->values_cxt);
-	if (ids->order == ID_BYTES || abbreviated_radix(ids))
-		rank_packed(ids, rows, n);
-	else
+	if (!match_ids_keys(ids, n, &keys))
 		rank_compared(ids, rows, n);
+	else if (!rank_bucketed(ids, rows, n, &keys))
+		rank_sorted(ids, rows, n, &keys);
+	if (keys.abbrev)
+		pfree(keys.abbrev);
 	MemoryContextSwitchTo(old);
 }
 

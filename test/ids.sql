@@ -18,7 +18,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS accmatch;
-SELECT plan(21);
+SELECT plan(24);
 \ir lib/matching.sql
 \ir lib/allocation.sql
 
@@ -505,6 +505,52 @@ SELECT (repeat(lpad(to_hex(g), 2, '0'), 4) || substr(md5(random()::text), 1, 24)
 FROM generate_series(0, 255) g;
 SELECT is(pg_temp.rank_differences('uuid', 'head_pay', 'head_acc'), 0::bigint,
 	'uuid ids sharing their first four or eight bytes: the matches of their ranks');
+
+-- more uuid ids sharing their first eight bytes than the bits under
+-- their bucket can tell apart (8,200 of 16,400 payments: they are all
+-- sorted instead), beside accruals whose buckets they fit: the matches
+-- of their ranks
+CREATE TEMP TABLE bunch_acc (id uuid, date date, month int);
+CREATE TEMP TABLE bunch_pay (id uuid, date date, month int);
+INSERT INTO bunch_pay
+SELECT (CASE WHEN g % 2 = 0 THEN '0123456789abcdef' ELSE substr(md5(random()::text), 1, 16) END ||
+	substr(md5(random()::text), 1, 16))::uuid,
+	date '2024-01-01' + (g % 40), g % 5
+FROM generate_series(1, 16400) g;
+INSERT INTO bunch_acc
+SELECT (CASE WHEN g % 8 = 0 THEN '0123456789abcdef' ELSE substr(md5(random()::text), 1, 16) END ||
+	substr(md5(random()::text), 1, 16))::uuid,
+	date '2024-01-01' + (g % 30), g % 5
+FROM generate_series(1, 4000) g;
+SELECT is(pg_temp.rank_differences('uuid', 'bunch_pay', 'bunch_acc'), 0::bigint,
+	'uuid ids, half of them sharing their first eight bytes: the matches of their ranks');
+
+-- text ids of 17 letters, a or b in the first 16 (as many as a key
+-- takes), a, b or c in the last, so that many ids share the first 16 and
+-- differ only in the last: the matches of their ranks
+CREATE TEMP TABLE ab_acc (id text COLLATE "C", date date, month int);
+CREATE TEMP TABLE ab_pay (id text COLLATE "C", date date, month int);
+CREATE FUNCTION pg_temp.random_ab_ids(n int) RETURNS SETOF text LANGUAGE sql AS $$
+	SELECT DISTINCT string_agg(CASE WHEN k = 17 THEN chr(97 + floor(random() * 3)::int)
+		WHEN random() < 0.5 THEN 'a' ELSE 'b' END, '' ORDER BY k)
+	FROM generate_series(1, n) g, generate_series(1, 17) k
+	GROUP BY g
+$$;
+INSERT INTO ab_acc SELECT id, date '2024-01-01' + (row_number() OVER () % 30)::int, (random() * 4)::int
+FROM pg_temp.random_ab_ids(4000) id;
+INSERT INTO ab_pay SELECT id, date '2024-01-01' + (row_number() OVER () % 40)::int, (random() * 4)::int
+FROM pg_temp.random_ab_ids(4000) id;
+SELECT is(pg_temp.rank_differences('text', 'ab_pay', 'ab_acc'), 0::bigint,
+	'text ids telling apart only in their 17th byte: the matches of their ranks');
+-- and more of them (66,000) than their first 16 bytes have values (2^16),
+-- so that keys of 16 bytes cannot tell them apart and they are all sorted
+TRUNCATE ab_pay;
+INSERT INTO ab_pay
+SELECT translate(right((g % 65536)::bit(16)::text, 16), '01', 'ab') || chr(97 + g / 65536 + (g % 2)),
+	date '2024-01-01' + (g % 40), g % 5
+FROM generate_series(0, 65999) g ORDER BY random();
+SELECT is(pg_temp.rank_differences('text', 'ab_pay', 'ab_acc'), 0::bigint,
+	'66,000 text ids, 2^16 values of their first 16 bytes: the matches of their ranks');
 
 SELECT * FROM finish();
 ROLLBACK;
