@@ -64,13 +64,12 @@ include $(PGXS)
 $(MATCH_OBJS) $(ALLOCATE_OBJS): src/match.h
 src/corrections.o src/ledger.o src/ledger_lookup.o: src/ledger.h
 src/match_input.o src/match_keys.o src/match_rows.o src/match_spill.o: src/match_input_int.h
-src/match_ids.o src/match_keys.o src/match_rows.o src/ledger.o: src/compat.h
+$(OBJS): src/compat.h
 src/match_ids.o src/match_ids_keys.o src/match_ids_rank.o src/match_ids_radix.o: src/match_ids_int.h
 src/match_core.o: src/match_sort.h
-$(SUMMARY_OBJS): src/summary.h src/summary_int.h src/compat.h
-src/account_actions.o: src/summary.h src/created_at.h src/compat.h
-src/created_at.o: src/created_at.h src/compat.h
-src/allocate_amount.o: src/compat.h
+$(SUMMARY_OBJS): src/summary.h src/summary_int.h
+src/account_actions.o: src/summary.h src/created_at.h
+src/created_at.o: src/created_at.h
 
 # Out-of-tree builds (make -f SRCDIR/Makefile VPATH=SRCDIR, as Debian's
 # pg_buildext runs it in build-NN/): the objects go to src/ under the
