@@ -10,6 +10,7 @@
  *-------------------------------------------------------------------------
  */
 #include "match.h"
+#include "compat.h"
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
@@ -124,6 +125,24 @@ form_template(ResultTemplate *t, const ResultIds *ids, TupleDesc desc,
 }
 
 /*
+ * Ask for the value of an id (see IdsWhere) to be brought into the cache:
+ * a value of fixed length at once; a varlena in two steps, some rows
+ * apart: first its Datum (value false), then what it points at (value
+ * true).
+ */
+static inline void
+prefetch_id(IdsWhere where, int64 id, bool value)
+{
+	id &= 0xffffffff;
+	if (where.fixed && !value)
+		compat_prefetch(where.fixed + id * where.typlen);
+	else if (where.values && !value)
+		compat_prefetch(&where.values[id]);
+	else if (where.values && !where.byval)
+		compat_prefetch(DatumGetPointer(where.values[id]));
+}
+
+/*
  * Append one result row per payment of a matched group, in the order the
  * payments were processed.  The templates are kept from group to group,
  * their key rewritten in place when its length allows.
@@ -140,7 +159,11 @@ put_group_rows(ReturnSetInfo *rsinfo, const ResultIds *ids,
 	Datum		key = (Datum) 0;
 	Datum		matched_by[RESULT_KINDS] = {by_month, by_oldest, (Datum) 0};
 	bool		rekeyed[RESULT_KINDS] = {false, false, false};
+	IdsWhere	pay_where;
+	IdsWhere	acc_where;
 
+	match_ids_where(group->pay_ids, &pay_where);
+	match_ids_where(group->acc_ids, &acc_where);
 	for (int64 p = 0; p < group->pay.n; p++)
 	{
 		int32		a = pay[p].match;
@@ -156,10 +179,9 @@ put_group_rows(ReturnSetInfo *rsinfo, const ResultIds *ids,
 
 				if (q >= group->pay.n)
 					continue;
-				match_ids_prefetch(group->pay_ids, pay[q].id, step == 1);
+				prefetch_id(pay_where, pay[q].id, step == 1);
 				if (pay[q].match >= 0)
-					match_ids_prefetch(group->acc_ids, acc[pay[q].match].id,
-									   step == 1);
+					prefetch_id(acc_where, acc[pay[q].match].id, step == 1);
 			}
 		}
 		if (!rekeyed[kind])

@@ -200,7 +200,21 @@ extern void match_ids_rank(MatchIds *ids, MatchRow *rows, int64 n);
 extern IdsRepeated match_ids_repeated(const MatchIds *ids);
 extern int	match_ids_shift(const MatchIds *ids);
 extern Datum match_ids_datum(const MatchIds *ids, int64 id);
-extern void match_ids_prefetch(const MatchIds *ids, int64 id, bool value);
+
+/*
+ * Where the values of a table's ids lie (see match_ids_where()), so that
+ * the result rows, which need them in an order unrelated to theirs, can
+ * ask for them ahead without a call per row.  Both NULL for integer ids.
+ */
+typedef struct IdsWhere
+{
+	const char *fixed;			/* values of fixed length, typlen apart */
+	int			typlen;
+	const Datum *values;		/* any other: their Datums */
+	bool		byval;
+} IdsWhere;
+
+extern void match_ids_where(const MatchIds *ids, IdsWhere *where);
 extern char *match_ids_text(const MatchIds *ids, int64 id);
 extern int64 match_ids_least_image(const MatchIds *ids, const MatchRow *rows,
 								   int64 n, int64 id);

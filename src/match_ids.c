@@ -316,22 +316,15 @@ match_ids_datum(const MatchIds *ids, int64 id)
 }
 
 /*
- * Ask for the value of an id to be brought into the cache: the result
- * rows need their ids' values in an order unrelated to the values'.  A
- * varlena takes two steps, some rows apart: first its Datum (value
- * false), then what it points at (value true); a value of fixed length
- * the first only.
+ * Where the values of ids lie: see IdsWhere.
  */
 void
-match_ids_prefetch(const MatchIds *ids, int64 id, bool value)
+match_ids_where(const MatchIds *ids, IdsWhere *where)
 {
-	id &= 0xffffffff;
-	if (ids->fixed && !value)
-		compat_prefetch(ids->fixed + id * ids->typlen);
-	else if (ids->values && !value)
-		compat_prefetch(&ids->values[id]);
-	else if (ids->values && !ids->typbyval)
-		compat_prefetch(DatumGetPointer(ids->values[id]));
+	where->fixed = ids->fixed;
+	where->typlen = ids->typlen;
+	where->values = ids->values;
+	where->byval = ids->typbyval;
 }
 
 /*

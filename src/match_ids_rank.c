@@ -49,6 +49,21 @@ compare_values(MatchIds *ids, int64 a, int64 b, int from)
 		const char *bp = ids_value_bytes(ids, vb, &blen);
 		int			r;
 
+		if (ids->typlen == 16 && from == 0)
+		{
+			/* uuid: as two big-endian integers, not through memcmp() */
+			uint64		a[2],
+						b[2];
+
+			memcpy(a, ap, 16);
+			memcpy(b, bp, 16);
+			for (int k = 0; k < 2; k++)
+			{
+				if (a[k] != b[k])
+					return pg_ntoh64(a[k]) < pg_ntoh64(b[k]) ? -1 : 1;
+			}
+			return 0;
+		}
 		alen = Max(alen - from, 0);
 		blen = Max(blen - from, 0);
 		r = memcmp(ap + from, bp + from, Min(alen, blen));
