@@ -149,6 +149,40 @@ ranked_id(int64 class, int64 pos)
 }
 
 /*
+ * Put sorted packed items (by key, then position) in the order of their
+ * values: each run of one key is sorted by comparison, from byte from on.
+ */
+static void
+sort_key_runs(MatchIds *ids, uint64 *items, int64 n, int from)
+{
+	IdRun		run = {ids, from};
+
+	for (int64 i = 0; i < n;)
+	{
+		int64		j = i + 1;
+
+		while (j < n && ID_KEY(items[j]) == ID_KEY(items[i]))
+			j++;
+		if (j - i > 1)
+			sort_id_run(items + i, j - i, &run);
+		if ((i >> 16) != (j >> 16))
+			CHECK_FOR_INTERRUPTS();
+		i = j;
+	}
+}
+
+/*
+ * Whether item k of items in value order (see sort_key_runs()) holds the
+ * same value as item k - 1, of the same key.
+ */
+static inline bool
+same_as_previous(MatchIds *ids, const uint64 *items, int64 k, int from)
+{
+	return compare_values(ids, ID_POS(items[k]), ID_POS(items[k - 1]),
+						  from) == 0;
+}
+
+/*
  * Rank the ids of a table by sorting them all: each value's key (less the
  * least) is cut to its 32 most significant bits and packed with the
  * value's position (see ID_KEY), the items are sorted by radix, and values
@@ -170,21 +204,7 @@ rank_sorted(MatchIds *ids, MatchRow *rows, int64 n, IdKeys *keys)
 		items[i] = ((ids_key(ids, keys, i) >> cut) << 32) | (uint64) i;
 	match_ids_radix(items, tmp, n, (Min(keys->bits, 32) + 7) / 8);
 
-	/* values of one key, sorted by comparison */
-	for (int64 i = 0; i < n;)
-	{
-		int64		j = i + 1;
-
-		while (j < n && ID_KEY(items[j]) == ID_KEY(items[i]))
-			j++;
-		if (j - i > 1)
-		{
-			IdRun		run = {ids, from};
-
-			sort_id_run(items + i, j - i, &run);
-		}
-		i = j;
-	}
+	sort_key_runs(ids, items, n, from);
 
 	/*
 	 * The items are in value order, the rows in read order: the classes go
@@ -194,14 +214,11 @@ rank_sorted(MatchIds *ids, MatchRow *rows, int64 n, IdKeys *keys)
 	rank = (uint32 *) tmp;
 	for (int64 k = 0; k < n; k++)
 	{
-		int64		pos = ID_POS(items[k]);
-
 		class = next_class(ids, k > 0 &&
 						   ID_KEY(items[k]) == ID_KEY(items[k - 1]) &&
-						   compare_values(ids, pos, ID_POS(items[k - 1]),
-										  from) == 0,
+						   same_as_previous(ids, items, k, from),
 						   class);
-		rank[pos] = (uint32) class;
+		rank[ID_POS(items[k])] = (uint32) class;
 		if ((k & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
@@ -249,8 +266,7 @@ rank_bucketed(MatchIds *ids, MatchRow *rows, int64 n, const IdKeys *keys)
 	uint64	   *items;
 	uint64	   *tmp;
 	int64		m = 0;
-	IdRun		run = {ids, match_ids_keys_from(ids, keys, cut)};
-	bool		repeated = false;
+	int			from = match_ids_keys_from(ids, keys, cut);
 
 	if (keys->bits < need)
 		return false;
@@ -327,37 +343,22 @@ rank_bucketed(MatchIds *ids, MatchRow *rows, int64 n, const IdKeys *keys)
 	match_ids_radix(items, tmp, m, (b + 7) / 8);
 	pfree(tmp);
 
-	/* each bucket's values by comparison, numbered under the bucket */
-	for (int64 i = 0; i < m;)
+	/* each bucket's values in order, numbered under the bucket */
+	sort_key_runs(ids, items, m, from);
+	for (int64 k = 0, sub = 0; k < m; k++)
 	{
-		int64		j = i + 1;
-		int64		sub = 0;
+		int64		pos = ID_POS(items[k]);
 
-		while (j < m && ID_KEY(items[j]) == ID_KEY(items[i]))
-			j++;
-		if ((i >> 16) != (j >> 16))
-			CHECK_FOR_INTERRUPTS();
-		sort_id_run(items + i, j - i, &run);
-		for (int64 q = i; q < j; q++)
+		sub = k == 0 || ID_KEY(items[k]) != ID_KEY(items[k - 1]) ? 0 :
+			next_class(ids, same_as_previous(ids, items, k, from), sub);
+		if (sub == (INT64CONST(1) << under))
 		{
-			int64		pos = ID_POS(items[q]);
-
-			if (q > i && compare_values(ids, pos, ID_POS(items[q - 1]),
-										run.from) == 0)
-				repeated = true;
-			else if (q > i && ++sub == (INT64CONST(1) << under))
-			{
-				pfree(items);
-				return false;
-			}
-			rows[pos].id = ranked_id((int64) (ID_KEY(items[q]) << under) | sub,
-									 pos);
+			pfree(items);
+			return false;
 		}
-		i = j;
+		rows[pos].id = ranked_id((int64) (ID_KEY(items[k]) << under) | sub, pos);
 	}
 	pfree(items);
-	if (repeated)
-		ids->repeated = IDS_REPEATED;
 	return true;
 }
 
