@@ -131,6 +131,8 @@ else
 	cd "$tmp/build"
 fi
 if [ "$build_ok" -ne 0 ]; then
+	debroot_failures "$tmp/build.log"
+	echo "..."
 	tail -n 60 "$tmp/build.log"
 	echo "debian: the package build failed; its log: $tmp/build.log" >&2
 	exit 1

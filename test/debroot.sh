@@ -14,6 +14,11 @@
 #   debroot_run ROOT CMD...    run CMD in ROOT as root with a clean
 #                              environment (LANG=C.UTF-8, HOME=/root, a
 #                              standard PATH; nothing else from the caller)
+#   debroot_failures LOG       print what in LOG (the output of a test
+#                              run in a root) tells which tests failed:
+#                              pgTAP's and pg_regress's failures, the
+#                              diffs and FAIL lines, each with the lines
+#                              after it (at most 150 lines)
 #
 # Mounts are counted per calling process: when several scripts use one root
 # at once, the last debroot_umount unmounts, after stopping any process
@@ -252,6 +257,12 @@ debroot_release() {
 }
 
 # Run CMD in ROOT as root, with a clean environment.
+debroot_failures() {
+	grep -E -A 8 -e '^not ok' -e '^# +Failed test' -e '^Failed [0-9]+/[0-9]+' \
+		-e '^test .* FAILED' -e '^diff -U' -e '(^|: )FAIL(ED)?$' -- "$1" |
+		head -n 150
+}
+
 debroot_run() {
 	local root=$1
 	shift

@@ -14,7 +14,8 @@
 # builds with -Wall -Wextra -Werror and runs every test.  One line per
 # major says "PostgreSQL MAJOR: passed" or "failed"; the whole output goes
 # to $VERSIONS_LOGDIR/pgMAJOR.log (default /tmp/accmatch-versions), whose
-# end is shown when it failed.  Exits non-zero when any major failed.
+# failures and end are shown when it failed.  Exits non-zero when any
+# major failed.
 #
 # VERSIONS_CONCURRENCY_DURATION (seconds, default 20) is the length of the
 # pgbench run of test/concurrency.sh in the roots (the native run keeps its
@@ -90,6 +91,10 @@ for major in "$@"; do
 		echo "PostgreSQL $major: passed ($((SECONDS - start)) s)"
 	else
 		echo "PostgreSQL $major: failed ($((SECONDS - start)) s, log: $log)"
+		# the failures first (the log's end is the server's log when a
+		# test failed in pg_virtualenv)
+		debroot_failures "$log" | sed 's/^/    /'
+		echo "    ..."
 		tail -n 40 "$log" | sed 's/^/    /'
 		failed=1
 	fi
