@@ -179,7 +179,6 @@ bad_value(const char *relname, const char *column, bool isnull)
 					   AMOUNT_MAX_SCALE)));
 }
 
-
 /*
  * The number of a partition key text read (1 upwards in order of first
  * appearance, until renumbered).  Rows of one key usually follow one

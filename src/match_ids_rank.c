@@ -420,7 +420,6 @@ compare_images(const MatchIds *ids, int64 a, int64 b)
 	return strcmp(DatumGetCString(va), DatumGetCString(vb));
 }
 
-
 /*
  * Give every row its id as ranked (rows[i].id is its read position on
  * entry, as match_ids_add() returned it): see ranked_id().  Nothing to do
